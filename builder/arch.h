@@ -1,0 +1,42 @@
+/* Debian architecture -> qemu-user target, with the binfmt_misc magic/mask
+ * that selects that target's ELF binaries.  Data from QEMU's
+ * scripts/qemu-binfmt-conf.sh and mmdebstrap's deb2qemu table (see
+ * shared/reference/binfmt.md). */
+#ifndef MKFR_ARCH_H
+#define MKFR_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct qemu_target {
+	const char *name;   /* qemu target, e.g. "arm"; emulator is qemu-<name> */
+	const char *family; /* host-family rule of qemu-binfmt-conf.sh */
+	const char *magic;  /* kernel-escaped (\xHH) form */
+	const char *mask;
+};
+
+struct debian_arch {
+	const char *name;     /* dpkg --print-architecture */
+	const char *triplet;  /* GNU multiarch triplet */
+	const char *qemu;     /* qemu target name, NULL if none can run it */
+	int elf_class;        /* 1 = 32-bit, 2 = 64-bit */
+	int elf_data;         /* 1 = little endian, 2 = big endian */
+	int elf_machine;      /* e_machine */
+};
+
+const struct debian_arch *arch_lookup(const char *debian_name);
+const struct qemu_target *qemu_target_lookup(const char *qemu_name);
+/* All known Debian architectures, NULL-terminated by name. */
+const struct debian_arch *arch_table(size_t *count);
+const struct qemu_target *qemu_target_table(size_t *count);
+
+/* Decode the kernel's \xHH escape form into bytes; returns length or -1. */
+int binfmt_decode(const char *escaped, unsigned char *out, size_t outlen);
+
+/* Does the header (first `len` bytes of a file) match magic/mask at offset? */
+bool qemu_target_matches(const struct qemu_target *t, const unsigned char *hdr, size_t len);
+
+/* Debian architecture of the machine we run on ("amd64" on x86-64). */
+const char *arch_host(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* Messages for the user, on stderr.
+ *
+ * Normal messages are single lines prefixed "mkforeignroot: ".  On a terminal
+ * a long-running stage may keep one status line that is redrawn in place
+ * (log_status); any other message first clears it, so the two never mix.
+ * Off a terminal (CI logs) status lines are printed at most every few seconds
+ * as ordinary lines, so a log shows progress without flooding. */
+#ifndef MKFR_LOG_H
+#define MKFR_LOG_H
+
+enum log_level { LOG_QUIET = 0, LOG_NORMAL = 1, LOG_VERBOSE = 2 };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Redraw the status line (terminal) or print it when enough time passed. */
+void log_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Remove the status line, if one is shown. */
+void log_status_clear(void);
+
+#endif

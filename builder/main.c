@@ -1,0 +1,154 @@
+/* mkforeignroot: command line.  Only this file decides how the program exits. */
+#include "arch.h"
+#include "cleanup.h"
+#include "log.h"
+#include "pipeline.h"
+#include "profile.h"
+#include "signals.h"
+#include "strv.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mkforeignroot [build] --profile NAME [options] OUT\n"
+	      "       mkforeignroot profiles     list the shipped profiles\n"
+	      "       mkforeignroot keys         list the profile keys\n"
+	      "       mkforeignroot arches       list the architectures and their emulators\n"
+	      "\n"
+	      "Build a Debian root filesystem for a foreign architecture into the new\n"
+	      "directory OUT (debootstrap + qemu-user).\n"
+	      "\n"
+	      "Options:\n"
+	      "  -p, --profile NAME     shipped profile name or path to a profile file\n"
+	      "  -s, --set KEY=VALUE    override a profile key (repeatable)\n"
+	      "  -n, --dry-run          check everything, print the plan and commands, stop\n"
+	      "  -l, --log FILE         write the full output of debootstrap and hooks to FILE\n"
+	      "  -q, --quiet            only errors\n"
+	      "  -v, --verbose          also every line debootstrap prints\n"
+	      "  -h, --help             this text\n"
+	      "  -V, --version          version\n"
+	      "\n"
+	      "Exit status: 0 done, 1 build failed, 2 bad command line or profile,\n"
+	      "128+N interrupted by signal N.  See mkforeignroot(1).\n",
+	      f);
+}
+
+static int cmd_keys(void)
+{
+	for (const struct profile_key *k = profile_keys(); k->name; k++)
+		printf("%-18s %-10s %s%s%s%s\n", k->name, k->required ? "required" : "",
+		       k->doc, k->default_value && *k->default_value ? " [default: " : "",
+		       k->default_value && *k->default_value ? k->default_value : "",
+		       k->default_value && *k->default_value ? "]" : "");
+	return 0;
+}
+
+static int cmd_arches(void)
+{
+	size_t n;
+	const struct debian_arch *a = arch_table(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-10s %-26s qemu-%s-static\n", a[i].name, a[i].triplet, a[i].qemu);
+	return 0;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct build_options opts = { 0 };
+	autostrv char **sets = calloc(1, sizeof(char *));
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:s:nl:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			opts.profile_name = optarg;
+			break;
+		case 's':
+			strv_push(&sets, optarg);
+			break;
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'l':
+			opts.log_path = optarg;
+			break;
+		case 'q':
+			log_set_level(LOG_QUIET);
+			break;
+		case 'v':
+			log_set_level(LOG_VERBOSE);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mkforeignroot %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return MKFR_EXIT_USAGE;
+		}
+	}
+	if (!opts.profile_name) {
+		log_error("--profile NAME is required (`mkforeignroot profiles` lists them)");
+		return MKFR_EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		log_error(optind == argc ? "OUT is missing: name the directory to create"
+					 : "only one OUT directory can be given");
+		return MKFR_EXIT_USAGE;
+	}
+	opts.out = argv[optind];
+	opts.sets = sets;
+
+	struct mkfr_error err = { 0 };
+	struct build b = { .opts = &opts, .log_fd = -1 };
+	if (profile_load(opts.profile_name, sets, &b.profile, &err) < 0) {
+		log_error("%s", err.msg);
+		return err.exit_code;
+	}
+	signals_install();
+	int r = pipeline_run(&b, &err);
+	profile_free(b.profile);
+	free(b.out);
+	free(b.work);
+	free(b.debootstrap);
+	free(b.emulator);
+	free(b.emulator_in_target);
+	strv_free(b.hooks);
+	if (r < 0) {
+		log_error("%s", err.msg);
+		return err.exit_code ? err.exit_code : MKFR_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "profiles") == 0) {
+		struct mkfr_error err;
+		return profile_list(&err) < 0 ? MKFR_EXIT_FAILURE : 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "keys") == 0)
+		return cmd_keys();
+	if (argc >= 2 && strcmp(argv[1], "arches") == 0)
+		return cmd_arches();
+	if (argc >= 2 && strcmp(argv[1], "build") == 0)
+		return cmd_build(argc - 1, argv + 1);
+	return cmd_build(argc, argv);
+}

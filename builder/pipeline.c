@@ -1,0 +1,72 @@
+#include "pipeline.h"
+
+#include "log.h"
+#include "signals.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const struct stage *const stages[] = {
+	&stage_plan,
+	&stage_foreign,
+	&stage_setup_qemu,
+	&stage_second,
+	&stage_cleanup,
+	&stage_output,
+};
+
+#define N_STAGES (sizeof(stages) / sizeof(stages[0]))
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int pipeline_run(struct build *b, struct mkfr_error *err)
+{
+	const struct stage *undo_stack[N_STAGES];
+	size_t depth = 0;
+	int r = 0;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+
+	for (size_t i = 0; i < N_STAGES; i++) {
+		const struct stage *s = stages[i];
+		if (signals_pending()) {
+			r = mkfr_fail(err, 0, "interrupted by %s", strsignal(signals_pending()));
+			break;
+		}
+		if (s->undo)
+			undo_stack[depth++] = s;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = s->run(b, err);
+		if (r < 0) {
+			mkfr_error_prefix(err, "%s", s->name);
+			break;
+		}
+		if (r > 0) /* the stage says the build is complete (--dry-run) */
+			break;
+		log_verbose("stage %s done in %.1f s", s->name, seconds_since(&t0));
+	}
+
+	if (r < 0 && signals_pending())
+		log_info("interrupted: cleaning up (this takes a few seconds)");
+	/* Unwind in reverse.  A second Ctrl-C must not cut this short: the
+	 * handler only records it. */
+	while (depth > 0)
+		undo_stack[--depth]->undo(b);
+
+	if (r < 0) {
+		if (signals_pending())
+			err->exit_code = 128 + signals_pending();
+		return -1;
+	}
+	if (!b->opts->dry_run)
+		log_info("done in %.0f s: %s", seconds_since(&start), b->out);
+	return 0;
+}

@@ -1,0 +1,223 @@
+/* plan: resolve the profile, check the host, print what will happen, and
+ * create the work directory next to OUT.  --dry-run stops here. */
+#include "apt_sources.h"
+#include "cleanup.h"
+#include "datadirs.h"
+#include "host_check.h"
+#include "log.h"
+#include "mounts.h"
+#include "pipeline.h"
+#include "rootfs_fs.h"
+#include "stale.h"
+#include "strv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Shipped cleanup hooks (sorted), then the profile's, all executable. */
+static int resolve_hooks(struct build *b, struct mkfr_error *err)
+{
+	b->hooks = calloc(1, sizeof(char *));
+	autofree char *dir = datadir_path("hooks/cleanup");
+	autoclosedir DIR *d = opendir(dir);
+	if (!d)
+		return mkfr_fail(err, errno, "cannot read the shipped hooks in %s", dir);
+	autostrv char **names = calloc(1, sizeof(char *));
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			strv_push(&names, de->d_name);
+	qsort(names, strv_length(names), sizeof(char *), cmp_str);
+	for (size_t i = 0; names[i]; i++)
+		strv_pushf(&b->hooks, "%s/%s", dir, names[i]);
+
+	autostrv char **extra = profile_get_list(b->profile, "hooks");
+	for (size_t i = 0; extra && extra[i]; i++) {
+		autofree char *path = profile_resolve_path(b->profile, "hooks", extra[i]);
+		if (!path || access(path, X_OK) != 0)
+			return mkfr_fail_usage(err, "%s: key 'hooks': '%s' is not an executable file (%s)",
+					       profile_origin(b->profile, "hooks"), extra[i],
+					       path ? path : "?");
+		strv_push(&b->hooks, path);
+	}
+	return 0;
+}
+
+/* OUT must not exist, or be an empty directory; its parent must exist. */
+static int resolve_out(struct build *b, struct mkfr_error *err)
+{
+	autofree char *copy1 = strdup(b->opts->out), *copy2 = strdup(b->opts->out);
+	size_t n = strlen(copy1);
+	while (n > 1 && copy1[n - 1] == '/') {
+		n--;
+		copy1[n] = copy2[n] = '\0';
+	}
+	const char *base = basename(copy1);
+	const char *parent = dirname(copy2);
+	char real_parent[PATH_MAX];
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(base, "/") == 0)
+		return mkfr_fail_usage(err, "OUT '%s': name a new directory", b->opts->out);
+	if (!realpath(parent, real_parent))
+		return mkfr_fail(err, errno, "OUT '%s': its directory %s does not exist", b->opts->out, parent);
+	if (asprintf(&b->out, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", base) < 0)
+		return mkfr_fail(err, ENOMEM, "OUT");
+
+	struct stat st;
+	if (lstat(b->out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return mkfr_fail_usage(err, "OUT '%s' exists and is not a directory: remove it or "
+					       "choose another name", b->out);
+		autoclosedir DIR *d = opendir(b->out);
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				return mkfr_fail_usage(err, "OUT '%s' exists and is not empty: remove it or "
+						       "choose another name", b->out);
+	}
+	autofree char *work_base = stale_work_name(base, getpid());
+	if (asprintf(&b->work, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", work_base) < 0)
+		return mkfr_fail(err, ENOMEM, "OUT");
+	return 0;
+}
+
+static void print_argv(const char *stage, char *const *env, char *const *argv)
+{
+	printf("  %-11s", stage);
+	for (size_t i = 0; env && env[i]; i++)
+		printf(" %s", env[i]);
+	for (size_t i = 0; argv && argv[i]; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
+}
+
+static void print_dry_run(const struct build *b)
+{
+	printf("profile %s (%s)\n", b->opts->profile_name, b->profile->path);
+	for (const struct profile_key *k = profile_keys(); k->name; k++) {
+		const char *v = profile_get(b->profile, k->name);
+		if (!v)
+			continue;
+		printf("  %-18s = %-40s # %s\n", k->name, v, profile_origin(b->profile, k->name));
+	}
+	printf("commands\n");
+	autostrv char **fa = stage_foreign_argv(b);
+	print_argv("foreign", NULL, fa);
+	if (b->emulator)
+		printf("  %-11s copy %s to %s; register binfmt_misc entry %s%s-<pid> -> %s\n",
+		       "setup_qemu", b->emulator, b->emulator_in_target, "mkforeignroot-", b->qemu->name,
+		       b->emulator_in_target);
+	else
+		printf("  %-11s none: %s runs natively on this host\n", "setup_qemu", b->arch->name);
+	autostrv char **sa = stage_second_argv(b);
+	autostrv char **se = stage_second_env(b);
+	print_argv("second", se, sa);
+	for (size_t i = 0; b->hooks[i]; i++) {
+		char *hook_argv[] = { b->hooks[i], b->work, NULL };
+		print_argv("hook", NULL, hook_argv);
+	}
+	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d; rename %s -> %s\n", "output",
+	       b->work, b->out);
+}
+
+/* From here on, every mount this process or its children make stays in a
+ * mount namespace of our own: the host's mount table never changes, and the
+ * kernel drops our mounts when we exit, however we exit. */
+static int enter_private_mount_namespace(struct mkfr_error *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return mkfr_fail(err, errno, "cannot create a private mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return mkfr_fail(err, errno, "cannot make mounts private");
+	return 0;
+}
+
+static int plan_run(struct build *b, struct mkfr_error *err)
+{
+	b->log_fd = -1;
+	b->arch = arch_lookup(profile_get(b->profile, "arch"));
+	b->qemu = b->arch->qemu ? qemu_target_lookup(b->arch->qemu) : NULL;
+
+	if (!profile_get(b->profile, "mirror")) {
+		autofree char *mirror = apt_sources_debian_mirror("/etc/apt", err);
+		if (!mirror)
+			return -1;
+		profile_set_value(b->profile, "mirror", mirror, "host apt sources");
+	}
+	const char *keyring = profile_get(b->profile, "keyring");
+	if (keyring) {
+		autofree char *abs = profile_resolve_path(b->profile, "keyring", keyring);
+		if (!abs || access(abs, R_OK) != 0)
+			return mkfr_fail_usage(err, "%s: key 'keyring': cannot read %s%s",
+					       profile_origin(b->profile, "keyring"), abs ? abs : keyring,
+					       strstr(keyring, "debian-archive") ?
+						       " (install the Debian package debian-archive-keyring)" : "");
+	}
+	if (resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
+		return -1;
+	if (b->qemu && asprintf(&b->emulator_in_target, "/debootstrap/qemu/qemu-%s", b->qemu->name) < 0)
+		return mkfr_fail(err, ENOMEM, "plan");
+
+	autofree char *out_dir = strdup(b->out);
+	char *slash = strrchr(out_dir, '/');
+	if (slash)
+		*(slash == out_dir ? slash + 1 : slash) = '\0';
+
+	if (host_check_root(err) < 0 || host_check_debootstrap(b, err) < 0 ||
+	    host_check_emulator(b, err) < 0 || (b->emulator && host_check_binfmt_misc(err) < 0) ||
+	    host_check_out_filesystem(out_dir, err) < 0)
+		return -1;
+
+	if (b->opts->dry_run) {
+		print_dry_run(b);
+		return 1;
+	}
+
+	if (b->opts->log_path) {
+		b->log_fd = open(b->opts->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (b->log_fd < 0)
+			return mkfr_fail(err, errno, "cannot write the log %s", b->opts->log_path);
+	}
+	stale_cleanup(out_dir);
+	if (enter_private_mount_namespace(err) < 0)
+		return -1;
+	if (mkdir(b->work, 0755) < 0)
+		return mkfr_fail(err, errno, "cannot create the work directory %s", b->work);
+	b->work_created = true;
+
+	log_info("building %s: %s/%s (%s) from %s", b->opts->profile_name,
+		 profile_get(b->profile, "suite"), b->arch->name, profile_get(b->profile, "variant"),
+		 profile_get(b->profile, "mirror"));
+	return 0;
+}
+
+static void plan_undo(struct build *b)
+{
+	if (b->work_created && !b->output_done) {
+		struct mkfr_error err;
+		umount_below(b->work);
+		if (remove_tree(b->work, &err) < 0)
+			log_warn("could not remove the work directory: %s", err.msg);
+		b->work_created = false;
+	}
+	if (b->log_fd >= 0) {
+		close(b->log_fd);
+		b->log_fd = -1;
+	}
+}
+
+const struct stage stage_plan = { "plan", plan_run, plan_undo };

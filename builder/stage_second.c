@@ -1,0 +1,101 @@
+/* second: debootstrap's second stage (unpack and configure every package),
+ * under emulation.
+ *
+ * It runs the host's own debootstrap script with DEBOOTSTRAP_DIR pointing at
+ * the target's copy of the scripts, so debootstrap's shell logic runs
+ * natively and only the target's dpkg and maintainer scripts are emulated
+ * (measured on armel minbase: 85 s against 92 s when the whole script runs
+ * emulated inside the chroot).  --keep-debootstrap-dir: without it
+ * debootstrap deletes /debootstrap, our staged emulator with it, and can then
+ * no longer run the target's readlink it uses to unmount /proc.
+ *
+ * It runs in a private mount and PID namespace: the /proc and /sys that
+ * debootstrap mounts in the target vanish with it, and no process of it
+ * survives an interrupt. */
+#include "binfmt.h"
+#include "cleanup.h"
+#include "debootstrap_progress.h"
+#include "log.h"
+#include "pipeline.h"
+#include "rootfs_fs.h"
+#include "spawn.h"
+#include "strv.h"
+
+#include <stdlib.h>
+
+#define POLICY_RC_D "/usr/sbin/policy-rc.d"
+
+char **stage_second_argv(const struct build *b)
+{
+	char **argv = calloc(1, sizeof(char *));
+	strv_push(&argv, b->debootstrap ? b->debootstrap : "debootstrap");
+	strv_push(&argv, "--second-stage");
+	strv_pushf(&argv, "--second-stage-target=%s", b->work);
+	strv_push(&argv, "--keep-debootstrap-dir");
+	return argv;
+}
+
+char **stage_second_env(const struct build *b)
+{
+	char **env = calloc(1, sizeof(char *));
+	strv_pushf(&env, "DEBOOTSTRAP_DIR=%s/debootstrap", b->work);
+	return env;
+}
+
+/* Services must not start inside the rootfs while packages configure. */
+static int add_policy_rc_d(struct build *b, struct mkfr_error *err)
+{
+	static const char script[] = "#!/bin/sh\n# added by mkforeignroot for the build; removed after\nexit 101\n";
+	autoclose int rootfd = rootfs_open(b->work, err);
+	if (rootfd < 0)
+		return -1;
+	if (rootfs_exists(rootfd, POLICY_RC_D))
+		return 0;
+	if (rootfs_write_file(rootfd, POLICY_RC_D, script, sizeof(script) - 1, 0755, err) < 0)
+		return -1;
+	b->policy_rc_added = true;
+	return 0;
+}
+
+/* A host service (systemd-binfmt, update-binfmts) may have wiped entries
+ * while the first stage ran. */
+static int ensure_entry(struct build *b, struct mkfr_error *err)
+{
+	if (b->native || binfmt_exists(BINFMT_DIR, b->binfmt_name))
+		return 0;
+	log_warn("binfmt_misc entry %s disappeared (a host service removed it); registering it again",
+		 b->binfmt_name);
+	b->binfmt_registered = false;
+	return setup_qemu_register(b, err);
+}
+
+static int second_run(struct build *b, struct mkfr_error *err)
+{
+	if (add_policy_rc_d(b, err) < 0 || ensure_entry(b, err) < 0)
+		return -1;
+
+	autostrv char **argv = stage_second_argv(b);
+	autostrv char **env = stage_second_env(b);
+	struct debootstrap_progress progress;
+	struct spawn_result res;
+	debootstrap_progress_init(&progress, "second");
+	struct spawn_opts o = {
+		.argv = argv,
+		.env_extra = env,
+		.private_namespaces = true,
+		.on_line = debootstrap_progress_line,
+		.line_data = &progress,
+		.log_fd = b->log_fd,
+	};
+	log_info("second: debootstrap --second-stage (configure under %s)",
+		 b->native ? "the host kernel" : "emulation");
+	if (spawn_run(&o, &res, err) < 0)
+		return -1;
+	log_status_clear();
+	if (res.status != 0)
+		return stage_report_debootstrap_failure("debootstrap --second-stage", &res, err);
+	log_info("second: %d packages configured", progress.configured);
+	return 0;
+}
+
+const struct stage stage_second = { "second", second_run, NULL };

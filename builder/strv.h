@@ -1,0 +1,22 @@
+/* NULL-terminated, heap-owned string vectors (argv arrays, lists). */
+#ifndef MKFR_STRV_H
+#define MKFR_STRV_H
+
+#include <stddef.h>
+
+size_t strv_length(char *const *v);
+/* Append a copy of s; returns -1 with errno=ENOMEM on failure. */
+int strv_push(char ***v, const char *s);
+/* Append a printf-formatted string. */
+int strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char **strv_copy(char *const *v);
+void strv_free(char **v);
+int strv_contains(char *const *v, const char *s);
+/* Split on `sep`, trimming blanks around items and dropping empty items. */
+char **strv_split_list(const char *s, char sep);
+/* Join with `sep` into a new string. */
+char *strv_join(char *const *v, const char *sep);
+/* Trim leading/trailing blanks in place; returns s. */
+char *str_trim(char *s);
+
+#endif

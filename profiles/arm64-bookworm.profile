@@ -1,0 +1,3 @@
+description = Debian 12 bookworm minbase for arm64: 64-bit ARM (AArch64)
+inherit = bookworm
+arch = arm64

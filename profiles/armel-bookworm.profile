@@ -1,0 +1,3 @@
+description = Debian 12 bookworm minbase for armel: ARM EABI soft-float (ARMv5+; older boards)
+inherit = bookworm
+arch = armel

@@ -1,0 +1,3 @@
+description = Debian 12 bookworm minbase for armhf: ARM hard-float (ARMv7+)
+inherit = bookworm
+arch = armhf

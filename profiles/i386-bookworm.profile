@@ -1,0 +1,3 @@
+description = Debian 12 bookworm minbase for i386: 32-bit x86
+inherit = bookworm
+arch = i386

@@ -1,0 +1,3 @@
+description = Debian 13 trixie minbase for riscv64 (first release with riscv64)
+inherit = trixie
+arch = riscv64

@@ -1,0 +1,3 @@
+description = Debian 12 bookworm minbase for s390x: IBM Z
+inherit = bookworm
+arch = s390x
