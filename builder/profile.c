@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Inheritance deeper than this is surely a mistake (loops are caught anyway). */
 #define MAX_INHERIT_DEPTH 16
@@ -146,12 +147,17 @@ static int apply_file(struct profile *p, const char *name, const char *from_dir,
 {
 	autofree char *path = NULL;
 
-	/* `inherit=` names are found like --profile names, but a relative
-	 * path is taken relative to the inheriting profile's directory. */
+	/* `inherit=` takes a relative path relative to the inheriting
+	 * profile's directory, and a bare name first from that directory
+	 * (profiles that belong together sit together), then like --profile. */
 	if (from_dir && strchr(name, '/') && name[0] != '/') {
 		if (asprintf(&path, "%s/%s", from_dir, name) < 0)
 			return mkfr_fail(err, ENOMEM, "inherit");
+	} else if (from_dir && !strchr(name, '/') &&
+		   asprintf(&path, "%s/%s.profile", from_dir, name) >= 0 && access(path, R_OK) == 0) {
+		/* found beside the inheriting profile */
 	} else {
+		free(path);
 		path = profile_find(name, err);
 		if (!path)
 			return -1;

@@ -1,0 +1,47 @@
+/* Minimal TAP producer for the unit tests (automake's tap-driver reads it). */
+#ifndef MKFR_TAP_H
+#define MKFR_TAP_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+#define ok(cond, ...)                                                   \
+	do {                                                            \
+		int ok_ = (cond) ? 1 : 0;                               \
+		printf("%s %d - ", ok_ ? "ok" : "not ok", ++tap_n);     \
+		printf(__VA_ARGS__);                                    \
+		printf("\n");                                           \
+		if (!ok_) {                                             \
+			tap_failed++;                                   \
+			printf("#   failed at %s:%d: %s\n", __FILE__,   \
+			       __LINE__, #cond);                        \
+		}                                                       \
+	} while (0)
+
+#define is_str(got, want, ...)                                                \
+	do {                                                                  \
+		const char *g_ = (got), *w_ = (want);                         \
+		ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__);             \
+		if (!(g_ && w_ && strcmp(g_, w_) == 0))                       \
+			printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", \
+			       w_ ? w_ : "(null)");                           \
+	} while (0)
+
+#define contains(haystack, needle, ...)                                         \
+	do {                                                                    \
+		const char *h_ = (haystack), *n_ = (needle);                    \
+		ok(h_ && strstr(h_, n_), __VA_ARGS__);                          \
+		if (!(h_ && strstr(h_, n_)))                                    \
+			printf("#   '%s'\n#   does not contain '%s'\n", h_ ? h_ : "(null)", n_); \
+	} while (0)
+
+static inline int tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif

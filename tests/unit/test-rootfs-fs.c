@@ -1,0 +1,123 @@
+/* Rootfs-safe operations: symlinks inside the rootfs that point at the host
+ * must never lead a write or a delete out of it. */
+#include "rootfs_fs.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char base[] = "/tmp/mkfr-test-rootfs-XXXXXX";
+
+/* Does base/rel exist (without following a final symlink)? */
+static int exists(const char *rel)
+{
+	char p[900];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	return lstat(p, &st) == 0;
+}
+
+static void mk(const char *rel, const char *content)
+{
+	char p[600];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	FILE *f = fopen(p, "w");
+	fputs(content, f);
+	fclose(f);
+}
+
+static void md(const char *rel)
+{
+	char p[600];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	mkdir(p, 0755);
+}
+
+static void ln(const char *target, const char *rel)
+{
+	char p[600];
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	symlink(target, p);
+}
+
+int main(void)
+{
+	struct mkfr_error err;
+	char path[600];
+	if (!mkdtemp(base))
+		return 1;
+	md("host");
+	mk("host/secret", "host data\n");
+	md("root");
+	md("root/etc");
+	md("root/usr");
+	md("root/usr/sbin");
+
+	char hostdir[600];
+	snprintf(hostdir, sizeof(hostdir), "%s/host", base);
+	/* Absolute and relative escapes planted in the rootfs. */
+	ln(hostdir, "root/evil-abs");
+	ln("../../host", "root/etc/evil-rel");
+	ln(hostdir, "root/sbin");
+
+	snprintf(path, sizeof(path), "%s/root", base);
+	int rootfd = rootfs_open(path, &err);
+	ok(rootfd >= 0, "open the rootfs");
+
+	ok(rootfs_write_file(rootfd, "/etc/hostname", "x\n", 2, 0644, &err) == 0, "write a plain file");
+	ok(exists("root/etc/hostname"), "it lands inside the rootfs");
+
+	ok(rootfs_write_file(rootfd, "/evil-abs/secret", "pwned\n", 6, 0644, &err) < 0,
+	   "a write through an absolute symlink to a host dir fails: that dir is not in the root");
+	ok(rootfs_mkdir_p(rootfd, hostdir, 0755, &err) == 0, "create ROOT/<host dir>");
+	ok(rootfs_write_file(rootfd, "/evil-abs/secret", "pwned\n", 6, 0644, &err) == 0,
+	   "now the write through the symlink succeeds, inside the root");
+	FILE *f;
+	char buf[64] = "";
+	snprintf(path, sizeof(path), "%s/host/secret", base);
+	f = fopen(path, "r");
+	fgets(buf, sizeof(buf), f);
+	fclose(f);
+	is_str(buf, "host data\n", "the host file is untouched");
+	char planted[900];
+	snprintf(planted, sizeof(planted), "root%s/secret", hostdir);
+	ok(exists(planted), "the write went to ROOT/<host path>");
+
+	ok(rootfs_write_file(rootfd, "/etc/evil-rel/secret", "pwned\n", 6, 0644, &err) == 0 ||
+		   err.errnum != 0,
+	   "a write through a relative ../.. symlink stays inside (clamped at the root)");
+	f = fopen(path, "r");
+	fgets(buf, sizeof(buf), f);
+	fclose(f);
+	is_str(buf, "host data\n", "the host file is still untouched");
+
+	ok(rootfs_remove(rootfd, "/sbin", &err) == 0, "removing a symlink to a host dir works");
+	ok(exists("host/secret"), "and removes only the link, not the host dir's files");
+	ok(!exists("root/sbin"), "the link is gone");
+
+	md("root/debootstrap");
+	md("root/debootstrap/qemu");
+	mk("root/debootstrap/qemu/qemu-arm", "elf");
+	ln(hostdir, "root/debootstrap/link-to-host");
+	ok(rootfs_remove(rootfd, "/debootstrap", &err) == 0, "remove a tree: %s", err.msg);
+	ok(!exists("root/debootstrap"), "the tree is gone");
+	ok(exists("host/secret"), "a symlink inside it did not lead the delete out");
+
+	ok(rootfs_remove(rootfd, "/does/not/exist", &err) == 0, "removing a missing path is fine");
+	ok(rootfs_mkdir_p(rootfd, "/a/b/c", 0755, &err) == 0, "mkdir -p");
+	ok(exists("root/a/b/c"), "creates every level");
+	ok(rootfs_exists(rootfd, "/a/b"), "rootfs_exists sees it");
+	close(rootfd);
+
+	snprintf(path, sizeof(path), "%s/root", base);
+	ok(remove_tree(path, &err) == 0, "remove_tree removes the rootfs: %s", err.msg);
+	ok(exists("host/secret"), "the host dir survives remove_tree");
+
+	snprintf(path, sizeof(path), "%s/host/secret", base);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/host", base);
+	rmdir(path);
+	rmdir(base);
+	return tap_done();
+}
