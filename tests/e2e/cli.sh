@@ -1,0 +1,67 @@
+#!/bin/bash
+# The command line and the plan stage, without downloading anything:
+# listing, dry-run, profile errors, refusals.  Each refusal leaves nothing.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+out=$("$MKFR" profiles)
+for p in armel-jessie armel-bookworm armhf-bookworm arm64-bookworm i386-bookworm \
+	mips64el-bookworm ppc64el-bookworm s390x-bookworm riscv64-trixie; do
+	echo "$out" | grep -q "^$p " ; ok $? "profiles lists $p"
+done
+"$MKFR" keys | grep -q '^mirror' ; ok $? "keys lists mirror"
+"$MKFR" arches | grep -q '^armel .*qemu-arm-static' ; ok $? "arches maps armel to qemu-arm-static"
+
+# Dry run of the jessie profile: the archive mirror and the removed-keys keyring.
+out=$("$MKFR" --dry-run --profile armel-jessie "$T_DIR/jessie" 2>&1); rc=$?
+ok $rc "dry-run armel-jessie exits 0"
+echo "$out" | grep -q 'mirror .*= http://archive.debian.org/debian' ; ok $? "dry-run prints the archive mirror"
+echo "$out" | grep -q 'keyring .*= /usr/share/keyrings/debian-archive-removed-keys.gpg' ; ok $? "dry-run prints the keyring"
+echo "$out" | grep -q -- '--keyring=/usr/share/keyrings/debian-archive-removed-keys.gpg jessie' ; ok $? "the foreign command passes the keyring"
+echo "$out" | grep -q 'second .*--second-stage .*--keep-debootstrap-dir' ; ok $? "dry-run prints the second-stage command"
+[ ! -e "$T_DIR/jessie" ] && ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "dry-run creates nothing"
+
+# The default mirror comes from the host's apt sources.
+out=$("$MKFR" --dry-run --profile armel-bookworm "$T_DIR/o" 2>&1)
+echo "$out" | grep -q 'mirror .*# host apt sources' ; ok $? "mirror defaults to the host's apt sources"
+out=$("$MKFR" --dry-run --profile armel-bookworm --set mirror=http://example.invalid/debian "$T_DIR/o" 2>&1)
+echo "$out" | grep -q 'mirror  *= http://example.invalid/debian .*# --set' ; ok $? "--set mirror overrides it"
+
+# A typo in a profile: FILE:LINE, the key, a suggestion, exit 2.
+printf 'inherit = bookworm\narch = armel\nmirorr = http://x/debian\n' > "$T_DIR/typo.profile"
+out=$("$MKFR" --profile "$T_DIR/typo.profile" "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] ; ok $? "a typo'd key exits 2 (got $rc)"
+echo "$out" | grep -q "typo.profile:3: key 'mirorr': unknown key (did you mean 'mirror'?)" ; ok $? "the error names FILE:LINE and suggests 'mirror'"
+[ "$(echo "$out" | wc -l)" -eq 1 ] ; ok $? "the error is one line"
+[ ! -e "$T_DIR/o" ] ; ok $? "nothing created"
+
+out=$("$MKFR" --profile armel-bookworm --set variant=tiny "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "key 'variant': bad value 'tiny'" ; ok $? "a bad --set value exits 2 and names the key"
+
+# OUT must be new or empty.
+mkdir "$T_DIR/full"; touch "$T_DIR/full/x"
+out=$("$MKFR" --profile armel-bookworm "$T_DIR/full" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "exists and is not empty" ; ok $? "a non-empty OUT is refused"
+[ -e "$T_DIR/full/x" ] ; ok $? "and left untouched"
+
+# A missing emulator: the package to install is named, nothing is left.
+out=$("$MKFR" --profile armel-bookworm --set emulator_path=/nonexistent "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] ; ok $? "a missing emulator fails (exit $rc)"
+echo "$out" | grep -q 'qemu-arm-static not found .*install the Debian package qemu-user-static' ; ok $? "the error names the package"
+[ ! -e "$T_DIR/o" ] && ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "nothing left behind"
+
+# OUT on a nodev or noexec filesystem is refused before anything starts.
+for opt in nodev noexec; do
+	mkdir -p "$T_DIR/$opt"
+	mount -t tmpfs -o "$opt,size=16m" mkfr-e2e "$T_DIR/$opt"
+	T_CLEANUPS="$T_CLEANUPS umount -l '$T_DIR/$opt' 2>/dev/null;"
+	out=$("$MKFR" --profile armel-bookworm "$T_DIR/$opt/o" 2>&1); rc=$?
+	[ $rc -ne 0 ] && echo "$out" | grep -q "mounted $opt" ; ok $? "OUT on a $opt filesystem is refused with the reason"
+	[ -z "$(ls -A "$T_DIR/$opt")" ] ; ok $? "nothing created on the $opt filesystem"
+	umount "$T_DIR/$opt"
+done
+
+out=$("$MKFR" --profile armel-bookworm 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'OUT is missing' ; ok $? "a missing OUT is a usage error"
+
+done_testing

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Failure paths that reach debootstrap or the hooks: each gives one clear
+# line, a non-zero exit, and leaves no OUT, no work dir, no mount and no
+# binfmt_misc entry behind.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_network
+host_binfmt_mount
+before=$(binfmt_snapshot)
+
+host_clean() { # host_clean WHAT OUT
+	[ ! -e "$2" ] ; ok $? "$1: no OUT"
+	! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "$1: no work directory"
+	[ -z "$(our_mounts)" ] ; ok $? "$1: no mount left"
+	[ "$(binfmt_snapshot)" = "$before" ] ; ok $? "$1: binfmt_misc entries as before"
+}
+
+# A mirror where nothing listens: debootstrap's own error, in one line.
+out=$("$MKFR" --profile armel-bookworm --set mirror=http://127.0.0.1:9/debian "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] ; ok $? "unreachable mirror: exit 1 (got $rc)"
+last=$(echo "$out" | tail -n 1)
+echo "$last" | grep -q "^mkforeignroot: error: foreign: debootstrap --foreign failed (exit 1): E: Failed getting release file http://127.0.0.1:9/debian/dists/bookworm/" ; ok $? "unreachable mirror: debootstrap's E: line surfaces"
+echo "$last" | diag
+host_clean "unreachable mirror" "$T_DIR/o"
+
+# A suite the mirror does not carry.
+m=$(host_mirror)
+out=$("$MKFR" --profile armel-bookworm --set suite=jessie "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | tail -n 1 | grep -q "E: Failed getting release file $m/dists/jessie/" ; ok $? "unknown suite at the mirror: one line from debootstrap"
+echo "$out" | tail -n 1 | diag
+host_clean "unknown suite" "$T_DIR/o"
+
+# A profile hook that fails, after a real build up to the cleanup stage.
+# i386 is quick to build (the kernel usually runs it natively; the stage
+# finds that out by executing a target binary, else emulates it).
+cat > "$T_DIR/failing-hook" <<'HOOK'
+#!/bin/sh
+echo "hook sees $MKFR_ARCH in $1"
+test -x "$1/usr/bin/dpkg" || exit 3
+echo "giving up on purpose" >&2
+exit 7
+HOOK
+chmod +x "$T_DIR/failing-hook"
+out=$("$MKFR" --profile i386-bookworm --set hooks="$T_DIR/failing-hook" "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] ; ok $? "failing hook: exit 1 (got $rc)"
+echo "$out" | tail -n 1 | grep -q "cleanup: hook $T_DIR/failing-hook failed (exit 7): giving up on purpose" ; ok $? "failing hook: named, with its exit code and last line"
+echo "$out" | grep -q "hook sees i386 in $T_DIR/.mkfr-" ; ok $? "the hook ran on the built rootfs"
+echo "$out" | grep -q "setup_qemu: " ; ok $? "setup_qemu reported native or emulated i386"
+echo "$out" | grep "setup_qemu: " | diag
+host_clean "failing hook" "$T_DIR/o"
+
+done_testing

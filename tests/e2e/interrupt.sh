@@ -1,0 +1,48 @@
+#!/bin/bash
+# Signals: SIGINT during the second stage unwinds within 30 s and leaves the
+# host clean; a SIGKILLed run is cleaned up by the next run.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_network
+host_binfmt_mount
+before=$(binfmt_snapshot)
+
+# --- SIGINT during the second stage ---------------------------------------
+start_bg "$T_DIR/int.out" --profile armel-bookworm "$T_DIR/o"
+wait_for_line "$T_DIR/int.out" 'second: debootstrap --second-stage' 240 ; ok $? "the build reached the second stage"
+sleep 8 # well inside dpkg's work
+ls /proc/sys/fs/binfmt_misc | grep -q "^mkforeignroot-arm-$BG_PID\$" ; ok $? "our entry is registered during the build"
+t0=$(date +%s)
+kill -INT "$BG_PID"
+wait "$BG_PID"; rc=$?
+t1=$(date +%s)
+[ $rc -eq 130 ] ; ok $? "SIGINT: exit 130 (got $rc)"
+[ $((t1 - t0)) -le 30 ] ; ok $? "SIGINT: gone within 30 s (took $((t1 - t0)) s)"
+tail -n 1 "$T_DIR/int.out" | grep -q 'error: second: interrupted by Interrupt' ; ok $? "SIGINT: says it was interrupted in the second stage"
+tail -n 2 "$T_DIR/int.out" | diag
+[ ! -e "$T_DIR/o" ] ; ok $? "SIGINT: no OUT"
+! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "SIGINT: no work directory"
+[ -z "$(our_mounts)" ] ; ok $? "SIGINT: no mount left"
+[ "$(binfmt_snapshot)" = "$before" ] ; ok $? "SIGINT: binfmt_misc entries as before"
+! pgrep -f "$T_DIR/.mkfr-" >/dev/null ; ok $? "SIGINT: no process of the build left"
+
+# --- SIGKILL, then the next run cleans up ---------------------------------
+start_bg "$T_DIR/kill.out" --profile armel-bookworm "$T_DIR/k"
+wait_for_line "$T_DIR/kill.out" 'second: debootstrap --second-stage' 240 ; ok $? "second build reached the second stage"
+sleep 3
+kill -KILL "$BG_PID"
+wait "$BG_PID" 2>/dev/null
+killed=$BG_PID
+sleep 1
+! pgrep -f "$T_DIR/.mkfr-" >/dev/null ; ok $? "SIGKILL: the build's children died with it"
+[ -z "$(our_mounts)" ] ; ok $? "SIGKILL: no mount left (mounts live in private namespaces)"
+ls -a "$T_DIR" | grep -q "^\.mkfr-$killed-k\$" ; ok $? "SIGKILL: the work directory is left (nothing could remove it)"
+ls /proc/sys/fs/binfmt_misc | grep -q "^mkforeignroot-arm-$killed\$" ; ok $? "SIGKILL: the entry is left on the host"
+# The next run (here one that fails fast) cleans up and says so.
+out=$("$MKFR" --profile armel-bookworm --set mirror=http://127.0.0.1:9/debian "$T_DIR/k" 2>&1)
+echo "$out" | grep -q "removed binfmt_misc entry mkforeignroot-arm-$killed left by an interrupted run" ; ok $? "next run removes the stale entry and says so"
+echo "$out" | grep -q "removed $T_DIR/.mkfr-$killed-k left by an interrupted run" ; ok $? "next run removes the stale work directory and says so"
+[ "$(binfmt_snapshot)" = "$before" ] ; ok $? "after cleanup: binfmt_misc entries as before"
+! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "after cleanup: no work directory"
+
+done_testing
