@@ -121,11 +121,6 @@ static char *scan_sources_file(const char *path)
 	return found;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
 {
 	autofree char *main_list = NULL;
@@ -151,7 +146,7 @@ char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
 		    (n > 8 && strcmp(de->d_name + n - 8, ".sources") == 0))
 			strv_push(&files, de->d_name);
 	}
-	qsort(files, strv_length(files), sizeof(char *), cmp_str);
+	strv_sort(files);
 	for (size_t i = 0; files[i]; i++) {
 		autofree char *path = NULL;
 		if (asprintf(&path, "%s/%s", dir, files[i]) < 0)

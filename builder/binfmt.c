@@ -142,11 +142,6 @@ bool binfmt_exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **binfmt_list(const char *dir)
 {
 	char **names = calloc(1, sizeof(char *));
@@ -159,7 +154,7 @@ char **binfmt_list(const char *dir)
 		strv_push(&names, de->d_name);
 	}
 	if (names)
-		qsort(names, strv_length(names), sizeof(char *), cmp_str);
+		strv_sort(names);
 	return names;
 }
 

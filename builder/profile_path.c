@@ -92,11 +92,6 @@ static char *read_description(const char *path, int *has_arch)
 	return desc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int profile_list(struct mkfr_error *err)
 {
 	(void)err;
@@ -114,7 +109,7 @@ int profile_list(struct mkfr_error *err)
 			if (n > sl && strcmp(de->d_name + n - sl, PROFILE_SUFFIX) == 0)
 				strv_pushf(&names, "%.*s", (int)(n - sl), de->d_name);
 		}
-		qsort(names, strv_length(names), sizeof(char *), cmp_str);
+		strv_sort(names);
 		for (size_t j = 0; names[j]; j++) {
 			/* An earlier directory shadows a later one. */
 			if (strv_contains(seen, names[j]))

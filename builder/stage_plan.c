@@ -24,11 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Shipped cleanup hooks (sorted), then the profile's, all executable. */
 static int resolve_hooks(struct build *b, struct mkfr_error *err)
 {
@@ -42,7 +37,7 @@ static int resolve_hooks(struct build *b, struct mkfr_error *err)
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
 			strv_push(&names, de->d_name);
-	qsort(names, strv_length(names), sizeof(char *), cmp_str);
+	strv_sort(names);
 	for (size_t i = 0; names[i]; i++)
 		strv_pushf(&b->hooks, "%s/%s", dir, names[i]);
 

@@ -139,3 +139,14 @@ char *strv_join(char *const *v, const char *sep)
 	*p = '\0';
 	return out;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v)
+{
+	if (v)
+		qsort(v, strv_length(v), sizeof(char *), cmp_str);
+}

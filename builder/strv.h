@@ -14,6 +14,8 @@ void strv_free(char **v);
 int strv_contains(char *const *v, const char *s);
 /* Split on `sep`, trimming blanks around items and dropping empty items. */
 char **strv_split_list(const char *s, char sep);
+/* Sort in place, byte order (as apt and run-parts order files). */
+void strv_sort(char **v);
 /* Join with `sep` into a new string. */
 char *strv_join(char *const *v, const char *sep);
 /* Trim leading/trailing blanks in place; returns s. */

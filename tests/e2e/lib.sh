@@ -111,10 +111,12 @@ t_cleanup() {
 	done
 	wait 2>/dev/null
 	eval "$T_CLEANUPS"
-	# Anything a failed test left: our entries, mounts, work dirs.
-	local e
-	for e in /proc/sys/fs/binfmt_misc/mkforeignroot-*; do
-		[ -e "$e" ] && echo -1 >"$e"
+	# Entries a failed or killed build of this test left (only those of the
+	# pids it started: another build may be running on this host).
+	for p in $T_PIDS; do
+		for e in /proc/sys/fs/binfmt_misc/mkforeignroot-*-"$p"; do
+			[ -e "$e" ] && echo -1 >"$e"
+		done
 	done
 	for m in $(findmnt -rn -o TARGET | grep -F "$T_DIR" | sort -r); do umount -l "$m"; done
 	rm -rf --one-file-system "$T_DIR"
