@@ -3,6 +3,7 @@
 #include "profile.h"
 #include "tap.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,20 +29,21 @@ static int load(const char *name, char **sets, struct profile **p, struct mkfr_e
 	return profile_load(path, sets, p, err);
 }
 
+/* Remove every file the test wrote, then the directory. */
 static void cleanup_dir(void)
 {
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "%s", dir);
-	/* only files we wrote, one level */
+	DIR *d = opendir(dir);
+	struct dirent *de;
 	char path[700];
-	const char *names[] = { "ok", "typo", "dup", "noeq", "badarch", "badvariant", "base",
-				"child", "grandchild", "loopa", "loopb", "self", "missing",
-				"noparent", "badpkg", "badbool", "relkeyring", NULL };
-	for (int i = 0; names[i]; i++) {
-		snprintf(path, sizeof(path), "%s/%s.profile", dir, names[i]);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		unlink(path);
 	}
-	rmdir(cmd);
+	if (d)
+		closedir(d);
+	rmdir(dir);
 }
 
 int main(void)
