@@ -140,6 +140,26 @@ static void free_lines(struct parsed_line *items, size_t n)
 	free(items);
 }
 
+/* Where `inherit=NAME` (or the top-level --profile NAME, from_dir NULL) is:
+ * a relative path is relative to the inheriting profile's directory; a bare
+ * name is looked for beside the inheriting profile first (profiles that
+ * belong together sit together), then on the search path like --profile. */
+static char *find_inherited(const char *name, const char *from_dir, struct mkfr_error *err)
+{
+	char *path = NULL;
+	if (!from_dir || name[0] == '/')
+		return profile_find(name, err);
+	if (strchr(name, '/')) {
+		if (asprintf(&path, "%s/%s", from_dir, name) < 0)
+			mkfr_fail(err, ENOMEM, "inherit");
+		return path;
+	}
+	if (asprintf(&path, "%s/%s.profile", from_dir, name) >= 0 && access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return profile_find(name, err);
+}
+
 /* Apply PATH (after its parents) onto p.  `chain` holds the real paths
  * already being loaded, to detect inheritance loops. */
 static int apply_file(struct profile *p, const char *name, const char *from_dir,
@@ -147,21 +167,9 @@ static int apply_file(struct profile *p, const char *name, const char *from_dir,
 {
 	autofree char *path = NULL;
 
-	/* `inherit=` takes a relative path relative to the inheriting
-	 * profile's directory, and a bare name first from that directory
-	 * (profiles that belong together sit together), then like --profile. */
-	if (from_dir && strchr(name, '/') && name[0] != '/') {
-		if (asprintf(&path, "%s/%s", from_dir, name) < 0)
-			return mkfr_fail(err, ENOMEM, "inherit");
-	} else if (from_dir && !strchr(name, '/') &&
-		   asprintf(&path, "%s/%s.profile", from_dir, name) >= 0 && access(path, R_OK) == 0) {
-		/* found beside the inheriting profile */
-	} else {
-		free(path);
-		path = profile_find(name, err);
-		if (!path)
-			return -1;
-	}
+	path = find_inherited(name, from_dir, err);
+	if (!path)
+		return -1;
 
 	char real[PATH_MAX];
 	if (!realpath(path, real))

@@ -232,6 +232,19 @@ static void feed(struct line_buffer *lb, const char *data, size_t n,
 	}
 }
 
+/* A chunk of the child's output: to the log file, then split into lines.
+ * A failed log write (full disk) must not stop the build: the tail of the
+ * output is still kept in memory for the failure report. */
+static void take_output(struct line_buffer *lb, const char *buf, size_t n,
+			struct spawn_result *res, const struct spawn_opts *o)
+{
+	if (o->log_fd >= 0) {
+		ssize_t w = write(o->log_fd, buf, n);
+		(void)w;
+	}
+	feed(lb, buf, n, res, o);
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -297,11 +310,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 			char buf[4096];
 			ssize_t n = read(rd, buf, sizeof(buf));
 			if (n > 0) {
-				/* A full log disk must not stop the build: the
-				 * output's tail is still kept in memory. */
-				if (o->log_fd >= 0 && write(o->log_fd, buf, (size_t)n) < 0) {
-				}
-				feed(&lb, buf, (size_t)n, res, o);
+				take_output(&lb, buf, (size_t)n, res, o);
 			} else if (n == 0 || (n < 0 && errno != EINTR)) {
 				close(rd);
 				rd = -1;
@@ -322,11 +331,8 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 	if (rd >= 0 && fcntl(rd, F_SETFL, O_NONBLOCK) == 0) {
 		char buf[4096];
 		ssize_t n;
-		while ((n = read(rd, buf, sizeof(buf))) > 0) {
-			if (o->log_fd >= 0 && write(o->log_fd, buf, (size_t)n) < 0) {
-			}
-			feed(&lb, buf, (size_t)n, res, o);
-		}
+		while ((n = read(rd, buf, sizeof(buf))) > 0)
+			take_output(&lb, buf, (size_t)n, res, o);
 	}
 	if (lb.len) {
 		lb.buf[lb.len] = '\0';

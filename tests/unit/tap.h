@@ -38,6 +38,20 @@ static int tap_n, tap_failed;
 			printf("#   '%s'\n#   does not contain '%s'\n", h_ ? h_ : "(null)", n_); \
 	} while (0)
 
+/* Write `text` to DIR/REL (test fixtures). */
+static inline void tap_write_file(const char *dir, const char *rel, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_n);

@@ -9,11 +9,7 @@ static char root[] = "/tmp/mkfr-test-apt-XXXXXX";
 
 static void put(const char *rel, const char *text)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
+	tap_write_file(root, rel, text);
 }
 
 static void clean(void)

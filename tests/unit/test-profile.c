@@ -10,14 +10,11 @@
 
 static char dir[] = "/tmp/mkfr-test-profile-XXXXXX";
 
-static char *write_profile(const char *name, const char *text)
+static void write_profile(const char *name, const char *text)
 {
-	static char path[512];
-	snprintf(path, sizeof(path), "%s/%s.profile", dir, name);
-	FILE *f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-	return path;
+	char rel[256];
+	snprintf(rel, sizeof(rel), "%s.profile", name);
+	tap_write_file(dir, rel, text);
 }
 
 static int load(const char *name, char **sets, struct profile **p, struct mkfr_error *err)

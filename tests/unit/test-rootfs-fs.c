@@ -20,11 +20,7 @@ static int exists(const char *rel)
 
 static void mk(const char *rel, const char *content)
 {
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	FILE *f = fopen(p, "w");
-	fputs(content, f);
-	fclose(f);
+	tap_write_file(base, rel, content);
 }
 
 static void md(const char *rel)
