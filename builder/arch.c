@@ -171,6 +171,26 @@ bool qemu_target_matches(const struct qemu_target *t, const unsigned char *hdr, 
 	return true;
 }
 
+/* armel and armhf programs share one ELF signature (and one qemu target);
+ * the hard-float flag in e_flags tells them apart. */
+#define EF_ARM_ABI_FLOAT_HARD_ 0x400u
+
+const struct debian_arch *arch_from_elf_header(const unsigned char *hdr, size_t len)
+{
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		const struct qemu_target *t = arches[i].qemu ? qemu_target_lookup(arches[i].qemu) : NULL;
+		if (!t || !qemu_target_matches(t, hdr, len))
+			continue;
+		if (strcmp(t->name, "arm") == 0 && len >= 40) {
+			unsigned flags = (unsigned)hdr[36] | (unsigned)hdr[37] << 8 |
+					 (unsigned)hdr[38] << 16 | (unsigned)hdr[39] << 24;
+			return arch_lookup(flags & EF_ARM_ABI_FLOAT_HARD_ ? "armhf" : "armel");
+		}
+		return &arches[i];
+	}
+	return NULL;
+}
+
 const char *arch_host(void)
 {
 	struct utsname u;

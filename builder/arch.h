@@ -36,6 +36,10 @@ int binfmt_decode(const char *escaped, unsigned char *out, size_t outlen);
 /* Does the header (first `len` bytes of a file) match magic/mask at offset? */
 bool qemu_target_matches(const struct qemu_target *t, const unsigned char *hdr, size_t len);
 
+/* The Debian architecture an ELF header belongs to (first bytes of a
+ * program; at least 40 bytes for ARM's float ABI), or NULL. */
+const struct debian_arch *arch_from_elf_header(const unsigned char *hdr, size_t len);
+
 /* Debian architecture of the machine we run on ("amd64" on x86-64). */
 const char *arch_host(void);
 

@@ -4,6 +4,7 @@
 #define MKFR_BUILD_H
 
 #include "arch.h"
+#include "emulation.h"
 #include "error.h"
 #include "profile.h"
 
@@ -30,13 +31,9 @@ struct build {
 	bool output_done;
 
 	char *debootstrap;    /* host debootstrap program */
-	char *emulator;       /* host path of qemu-<target>-static (NULL: none found) */
-	char *emulator_in_target; /* "/debootstrap/qemu/qemu-<target>" */
-	bool native;          /* target binaries run without emulation */
-
-	char binfmt_name[256];
-	bool binfmt_registered;
-	bool binfmt_mounted_by_us;
+	/* How target programs run: binfmt and qemu modes, the host emulator,
+	 * and what setup_qemu staged and registered (emulation.h). */
+	struct emulation emu;
 
 	bool policy_rc_added;
 	char **hooks;         /* shipped, then profile hooks (absolute paths) */
@@ -47,9 +44,5 @@ struct build {
 char **stage_foreign_argv(const struct build *b);
 char **stage_second_argv(const struct build *b);
 char **stage_second_env(const struct build *b);
-
-/* Shared between stages: (re-)register and remove our binfmt_misc entry. */
-int setup_qemu_register(struct build *b, struct mkfr_error *err);
-void setup_qemu_unregister(struct build *b);
 
 #endif

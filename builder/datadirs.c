@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* MKFR_PKGDATADIR, MKFR_BUILDDIR and MKFR_SRCDIR come from Makefile.am. */
+/* MKFR_PKGDATADIR, MKFR_PKGLIBEXECDIR, MKFR_BUILDDIR and MKFR_SRCDIR come from Makefile.am. */
 
 static int running_from_build_tree(void)
 {
@@ -32,6 +32,15 @@ char *datadir_path(const char *sub)
 	char *out = NULL;
 	const char *base = running_from_build_tree() ? MKFR_SRCDIR : MKFR_PKGDATADIR;
 	if (asprintf(&out, "%s/%s", base, sub) < 0)
+		abort();
+	return out;
+}
+
+char *libexec_path(const char *name)
+{
+	char *out = NULL;
+	const char *base = running_from_build_tree() ? MKFR_BUILDDIR : MKFR_PKGLIBEXECDIR;
+	if (asprintf(&out, "%s/%s", base, name) < 0)
 		abort();
 	return out;
 }

@@ -5,5 +5,8 @@
 
 /* "<datadir>/<sub>" for the tree this binary belongs to; never NULL. */
 char *datadir_path(const char *sub);
+/* A helper program of ours: the installed libexec directory, or the top of
+ * the build tree; never NULL. */
+char *libexec_path(const char *name);
 
 #endif

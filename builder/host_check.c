@@ -47,12 +47,10 @@ int host_check_emulator(struct build *b, struct mkfr_error *err)
 	if (!b->qemu)
 		return mkfr_fail(err, 0, "%s: key 'arch': no qemu-user emulator can run %s",
 				 profile_origin(b->profile, "arch"), b->arch->name);
-	autofree char *prog = NULL;
-	if (asprintf(&prog, "qemu-%s-static", b->qemu->name) < 0)
-		return mkfr_fail(err, ENOMEM, "emulator");
+	autofree char *prog = emulation_emulator_program(b->qemu, b->emu.mode);
 	const char *path = profile_get(b->profile, "emulator_path");
-	b->emulator = spawn_find_program(prog, path);
-	if (b->emulator)
+	b->emu.emulator = spawn_find_program(prog, path);
+	if (b->emu.emulator)
 		return 0;
 	if (host && strcmp(host, "amd64") == 0 && strcmp(b->arch->name, "i386") == 0) {
 		/* x86-64 kernels usually run i386 natively; setup_qemu checks by
@@ -61,8 +59,9 @@ int host_check_emulator(struct build *b, struct mkfr_error *err)
 		return 0;
 	}
 	return mkfr_fail(err, ENOENT, "no emulator for %s: %s not found in %s: install the Debian "
-			 "package qemu-user-static (apt-get install qemu-user-static)",
-			 b->arch->name, prog, path);
+			 "package %s (apt-get install %s)", b->arch->name, prog, path,
+			 b->emu.mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static",
+			 b->emu.mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static");
 }
 
 int host_check_binfmt_misc(struct mkfr_error *err)

@@ -9,7 +9,7 @@
 int host_check_root(struct mkfr_error *err);
 /* Fills b->debootstrap. */
 int host_check_debootstrap(struct build *b, struct mkfr_error *err);
-/* Fills b->emulator (may stay NULL for arches the host may run natively). */
+/* Fills b->emu.emulator (may stay NULL for arches the host may run natively). */
 int host_check_emulator(struct build *b, struct mkfr_error *err);
 int host_check_binfmt_misc(struct mkfr_error *err);
 /* The filesystem that will hold OUT must allow device nodes and exec. */

@@ -1,6 +1,7 @@
 /* mkforeignroot: command line.  Only this file decides how the program exits. */
 #include "arch.h"
 #include "cleanup.h"
+#include "cmd_run.h"
 #include "log.h"
 #include "pipeline.h"
 #include "profile.h"
@@ -18,6 +19,7 @@ static void usage(FILE *f)
 	      "       mkforeignroot profiles     list the shipped profiles\n"
 	      "       mkforeignroot keys         list the profile keys\n"
 	      "       mkforeignroot arches       list the architectures and their emulators\n"
+	      "       mkforeignroot run ROOTFS [--] [COMMAND...]   run a command in a foreign rootfs\n"
 	      "\n"
 	      "Build a Debian root filesystem for a foreign architecture into the new\n"
 	      "directory OUT (debootstrap + qemu-user).\n"
@@ -29,6 +31,8 @@ static void usage(FILE *f)
 	      "  -l, --log FILE         write the full output of debootstrap and hooks to FILE\n"
 	      "  -q, --quiet            only errors\n"
 	      "  -v, --verbose          also every line debootstrap prints\n"
+	      "      --binfmt MODE      auto, private or global (same as --set binfmt=MODE)\n"
+	      "      --qemu MODE        static, fix-binary or dynamic (same as --set qemu=MODE)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
 	      "\n"
@@ -67,6 +71,8 @@ static int cmd_build(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "binfmt", required_argument, NULL, 'B' },
+		{ "qemu", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
@@ -80,6 +86,12 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 's':
 			strv_push(&sets, optarg);
+			break;
+		case 'B':
+			strv_pushf(&sets, "binfmt=%s", optarg);
+			break;
+		case 'Q':
+			strv_pushf(&sets, "qemu=%s", optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;
@@ -128,8 +140,7 @@ static int cmd_build(int argc, char **argv)
 	free(b.out);
 	free(b.work);
 	free(b.debootstrap);
-	free(b.emulator);
-	free(b.emulator_in_target);
+	emulation_free(&b.emu);
 	strv_free(b.hooks);
 	if (r < 0) {
 		log_error("%s", err.msg);
@@ -148,6 +159,8 @@ int main(int argc, char **argv)
 		return cmd_keys();
 	if (argc >= 2 && strcmp(argv[1], "arches") == 0)
 		return cmd_arches();
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "build") == 0)
 		return cmd_build(argc - 1, argv + 1);
 	return cmd_build(argc, argv);

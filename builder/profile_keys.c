@@ -9,6 +9,8 @@
 #include <string.h>
 
 static const char *const variant_choices[] = { "minbase", "buildd", "standard", NULL };
+static const char *const binfmt_choices[] = { "auto", "private", "global", NULL };
+static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
 
 static const struct profile_key keys[] = {
 	{ "description", KEY_TEXT, "", false, NULL,
@@ -37,8 +39,14 @@ static const struct profile_key keys[] = {
 	  "Written to /etc/hostname of the rootfs (instead of the build host's name)." },
 	{ "check_valid_until", KEY_BOOL, "yes", false, NULL,
 	  "no: apt in the rootfs accepts an expired Release (old releases such as jessie)." },
+	{ "binfmt", KEY_ENUM, "auto", false, binfmt_choices,
+	  "private: binfmt_misc entry only in a user namespace of the build (Linux >= 6.7); "
+	  "global: a temporary entry in the host's; auto: private where possible." },
+	{ "qemu", KEY_ENUM, "static", false, qemu_choices,
+	  "static: copy qemu-<t>-static into the rootfs; fix-binary: F flag, nothing copied; "
+	  "dynamic: the shared qemu-<t> with its libraries and a static launcher." },
 	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
-	  "Host directories searched for qemu-<target>-static, colon-separated." },
+	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
 	{ NULL, 0, NULL, false, NULL, NULL },
 };
 

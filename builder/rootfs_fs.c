@@ -143,6 +143,14 @@ int rootfs_open_read(int rootfd, const char *path)
 	return openat2_in_root(rootfd, path, O_RDONLY, 0);
 }
 
+bool rootfs_is_symlink(int rootfd, const char *path)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	struct stat st;
+	return dirfd >= 0 && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
 bool rootfs_exists(int rootfd, const char *path)
 {
 	autofree char *base = NULL;

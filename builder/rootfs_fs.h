@@ -30,6 +30,8 @@ int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error 
 int rootfs_open_read(int rootfd, const char *path);
 /* Does `path` exist inside root (without following a final symlink)? */
 bool rootfs_exists(int rootfd, const char *path);
+/* Is `path` itself a symbolic link? */
+bool rootfs_is_symlink(int rootfd, const char *path);
 /* Remove a file, symlink or whole directory tree inside root; a missing
  * path is not an error. */
 int rootfs_remove(int rootfd, const char *path, struct mkfr_error *err);

@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "signals.h"
 #include "strv.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,6 +82,22 @@ static int status_code(int st)
 	return 255;
 }
 
+const char *spawn_exec_hint(int errnum)
+{
+	switch (errnum) {
+	case ENOEXEC:
+		return " (no enabled binfmt_misc entry matched it)";
+	case ENOENT:
+		return " (it, or its interpreter: the emulator or its ELF loader, is missing "
+		       "inside the rootfs)";
+	case ELOOP:
+		return " (a binfmt_misc entry sends it to itself: was the host's own "
+		       "architecture registered?)";
+	default:
+		return "";
+	}
+}
+
 static __attribute__((noreturn)) void exec_target(const struct spawn_opts *o, char **env)
 {
 	if (o->chroot_dir) {
@@ -96,8 +114,9 @@ static __attribute__((noreturn)) void exec_target(const struct spawn_opts *o, ch
 		_exit(127);
 	}
 	execvpe(o->argv[0], o->argv, env);
-	fprintf(stderr, "cannot run %s: %s\n", o->argv[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	int e = errno;
+	fprintf(stderr, "cannot run %s: %s%s\n", o->argv[0], strerror(e), spawn_exec_hint(e));
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 /* PID 1 of the private PID namespace: start the command, reap everything,
@@ -115,8 +134,14 @@ static __attribute__((noreturn)) void run_as_init(const struct spawn_opts *o, ch
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = init_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* At a terminal, Ctrl-C reaches the command directly and is its to
+	 * handle (an interactive shell survives it); otherwise it means stop. */
+	if (o->passthrough)
+		signal(SIGINT, SIG_IGN);
+	else
+		sigaction(SIGINT, &sa, NULL);
+	signal(SIGQUIT, o->passthrough ? SIG_IGN : SIG_DFL);
 
 	pid_t cmd = fork();
 	if (cmd < 0)
@@ -146,6 +171,36 @@ static __attribute__((noreturn)) void run_as_init(const struct spawn_opts *o, ch
 	_exit(cmd_status);
 }
 
+/* PID 1 of the new PID namespace: privileged setup, then (optionally) the
+ * user namespace, then the command. */
+static __attribute__((noreturn)) void start_init(const struct spawn_opts *o, char **env,
+						 int ask_fd, int go_fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (o->setup && o->setup(o->setup_data) < 0)
+		_exit(127);
+	if (o->user_namespace) {
+		if (userns_enter(ask_fd, go_fd) < 0)
+			_exit(127);
+		close(ask_fd);
+		close(go_fd);
+		if (o->userns_setup && o->userns_setup(o->userns_data) < 0)
+			_exit(127);
+	}
+	run_as_init(o, env);
+}
+
+/* Give the child's process group our controlling terminal, if we hold it. */
+static bool take_terminal(void)
+{
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgid(getppid()))
+		return false;
+	signal(SIGTTOU, SIG_IGN);
+	bool ok = tcsetpgrp(STDIN_FILENO, getpgrp()) == 0;
+	signal(SIGTTOU, SIG_DFL);
+	return ok;
+}
+
 static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int out_fd)
 {
 	reset_signals();
@@ -153,7 +208,9 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 	/* If mkforeignroot dies (even SIGKILL), take the child with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-	if (!o->passthrough) {
+	if (o->passthrough) {
+		take_terminal();
+	} else {
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
@@ -173,19 +230,31 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 			fprintf(stderr, "cannot make mounts private: %s\n", strerror(errno));
 			_exit(127);
 		}
-		if (o->setup && o->setup(o->setup_data) < 0)
+		int ask[2] = { -1, -1 }, go[2] = { -1, -1 };
+		if (o->user_namespace && (pipe2(ask, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)) {
+			fprintf(stderr, "pipe: %s\n", strerror(errno));
 			_exit(127);
+		}
 		/* Ignore termination signals: we only relay init's status, and must
 		 * outlive it so the parent reaps a complete namespace. */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
 		pid_t init = fork();
 		if (init < 0)
 			_exit(127);
 		if (init == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			run_as_init(o, env);
+			close(ask[0]);
+			close(go[1]);
+			start_init(o, env, ask[1], go[0]);
+		}
+		if (o->user_namespace) {
+			close(ask[1]);
+			close(go[0]);
+			userns_map_child(init, ask[0], go[1]);
+			close(ask[0]);
+			close(go[1]);
 		}
 		int st;
 		while (waitpid(init, &st, 0) < 0 && errno == EINTR)
@@ -243,6 +312,16 @@ static void take_output(struct line_buffer *lb, const char *buf, size_t n,
 		(void)w;
 	}
 	feed(lb, buf, n, res, o);
+}
+
+/* Take the terminal back from the child's process group, if it had it. */
+static void give_back_terminal(void)
+{
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp())
+		return;
+	signal(SIGTTOU, SIG_IGN);
+	tcsetpgrp(STDIN_FILENO, getpgrp());
+	signal(SIGTTOU, SIG_DFL);
 }
 
 static long now_ms(void)
@@ -344,6 +423,8 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 			;
 	}
 	signals_set_child_group(0);
+	if (o->passthrough)
+		give_back_terminal();
 	/* Leftovers of the group (a daemon that escaped the namespace-less path). */
 	kill(-pid, SIGKILL);
 	res->status = status_code(st);

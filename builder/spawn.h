@@ -10,8 +10,8 @@
 #include <stdbool.h>
 
 typedef void (*spawn_line_fn)(const char *line, void *data);
-/* Runs in the child, inside the new namespaces, before chroot/exec.  Returns
- * 0, or -1 after writing a reason to stderr (which the parent captures). */
+/* Runs in the child before chroot/exec.  Returns 0, or -1 after writing a
+ * reason to stderr (which the parent captures). */
 typedef int (*spawn_setup_fn)(void *data);
 
 struct spawn_opts {
@@ -22,12 +22,25 @@ struct spawn_opts {
 	/* A private mount namespace and PID namespace: mounts the child makes
 	 * vanish with it, and every process it starts dies with it. */
 	bool private_namespaces;
-	spawn_setup_fn setup;     /* optional, see above */
+	/* With private_namespaces: runs as PID 1 of the new PID namespace, still
+	 * root of the host's user namespace (mount /proc for this PID namespace,
+	 * build /dev).  Optional. */
+	spawn_setup_fn setup;
 	void *setup_data;
+	/* With private_namespaces: then enter a new user namespace whose uid and
+	 * gid maps are the identity (root stays root, every owner is kept) and a
+	 * mount namespace of its own.  Mounts made by `setup` are locked in
+	 * there: nothing inside can unmount them.  See userns.h. */
+	bool user_namespace;
+	spawn_setup_fn userns_setup; /* runs inside it (binfmt_misc instance) */
+	void *userns_data;
 	spawn_line_fn on_line;    /* each output line (stdout and stderr merged) */
 	void *line_data;
 	int log_fd;               /* output also appended here; -1: none */
-	bool passthrough;         /* inherit our stdio instead (interactive use) */
+	/* Inherit our stdio instead (interactive use).  If stdin is our
+	 * controlling terminal, the child's process group gets the terminal
+	 * for as long as it runs, so Ctrl-C and Ctrl-Z reach the command. */
+	bool passthrough;
 };
 
 #define SPAWN_TAIL_LINES 12
@@ -50,6 +63,10 @@ void spawn_print_tail(const struct spawn_result *res, const char *what);
 /* The environment every child gets (PATH, locale, noninteractive debconf,
  * proxy variables passed through); extra entries appended. */
 char **spawn_environment(char *const *extra);
+
+/* Why exec() failed, in words a user can act on (ENOEXEC, ENOENT and ELOOP
+ * mean particular things for foreign binaries); "" for other errors. */
+const char *spawn_exec_hint(int errnum);
 
 /* Find an executable in PATH-like `dirs` (colon-separated).  New string or NULL. */
 char *spawn_find_program(const char *name, const char *dirs);

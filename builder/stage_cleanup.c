@@ -43,11 +43,14 @@ static int run_hooks(struct build *b, struct mkfr_error *err)
 		struct spawn_opts o = {
 			.argv = argv,
 			.env_extra = env,
-			.private_namespaces = true,
 			.on_line = hook_line,
 			.line_data = (void *)name,
 			.log_fd = b->log_fd,
 		};
+		/* Hooks chroot into the target: they run as emulated steps do. */
+		emulation_spawn_opts(&b->emu, &o);
+		if (emulation_recheck(&b->emu, err) < 0)
+			return -1;
 		log_verbose("hook %s", b->hooks[i]);
 		if (spawn_run(&o, &res, err) < 0)
 			return mkfr_error_prefix(err, "hook %s", b->hooks[i]);
@@ -67,9 +70,9 @@ static int cleanup_run(struct build *b, struct mkfr_error *err)
 	int n = umount_below(b->work);
 	if (n > 0)
 		log_warn("unmounted %d filesystem(s) left below the target", n);
-	setup_qemu_unregister(b);
-	if (b->binfmt_registered)
-		return mkfr_fail(err, 0, "could not remove binfmt_misc entry %s", b->binfmt_name);
+	emulation_unregister(&b->emu);
+	if (b->emu.global_registered)
+		return mkfr_fail(err, 0, "could not remove binfmt_misc entry %s", b->emu.binfmt_name);
 
 	autoclose int rootfd = rootfs_open(b->work, err);
 	if (rootfd < 0)

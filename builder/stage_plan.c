@@ -1,6 +1,7 @@
 /* plan: resolve the profile, check the host, print what will happen, and
  * create the work directory next to OUT.  --dry-run stops here. */
 #include "apt_sources.h"
+#include "binfmt.h"
 #include "cleanup.h"
 #include "datadirs.h"
 #include "host_check.h"
@@ -9,6 +10,7 @@
 #include "pipeline.h"
 #include "rootfs_fs.h"
 #include "stale.h"
+#include "userns.h"
 #include "strv.h"
 
 #include <dirent.h>
@@ -112,10 +114,16 @@ static void print_dry_run(const struct build *b)
 	printf("commands\n");
 	autostrv char **fa = stage_foreign_argv(b);
 	print_argv("foreign", NULL, fa);
-	if (b->emulator)
-		printf("  %-11s copy %s to %s; register binfmt_misc entry %s%s-<pid> -> %s\n",
-		       "setup_qemu", b->emulator, b->emulator_in_target, "mkforeignroot-", b->qemu->name,
-		       b->emulator_in_target);
+	if (b->emu.emulator)
+		printf("  %-11s qemu=%s: %s; binfmt=%s: entry %s%s-<pid> %s\n", "setup_qemu",
+		       emulation_qemu_name(b->emu.mode),
+		       b->emu.mode == QEMU_MODE_FIX_BINARY ? "F flag, opened from the host, nothing copied"
+		       : b->emu.mode == QEMU_MODE_DYNAMIC ? "stage the shared emulator, its libraries and "
+							    "the launcher in /debootstrap/qemu"
+							  : "copy the static emulator to /debootstrap/qemu",
+		       emulation_binfmt_name(b->emu.binfmt), BINFMT_PREFIX, b->qemu->name,
+		       b->emu.binfmt == BINFMT_MODE_PRIVATE ? "in a user namespace of each emulated step"
+							    : "in the host's binfmt_misc while the build runs");
 	else
 		printf("  %-11s none: %s runs natively on this host\n", "setup_qemu", b->arch->name);
 	autostrv char **sa = stage_second_argv(b);
@@ -127,6 +135,22 @@ static void print_dry_run(const struct build *b)
 	}
 	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d; rename %s -> %s\n", "output",
 	       b->work, b->out);
+}
+
+/* binfmt= and qemu= from the profile (already checked against their choices). */
+static int resolve_emulation(struct build *b, struct mkfr_error *err)
+{
+	const char *binfmt = profile_get(b->profile, "binfmt");
+	b->emu.arch = b->arch;
+	b->emu.qemu = b->qemu;
+	if (emulation_parse_binfmt(binfmt, &b->emu.binfmt) < 0 ||
+	    emulation_parse_qemu(profile_get(b->profile, "qemu"), &b->emu.mode) < 0)
+		return mkfr_fail_usage(err, "binfmt/qemu: unknown mode");
+	if (strcmp(binfmt, "private") == 0 && !userns_has_private_binfmt())
+		return mkfr_fail(err, ENOSYS, "%s: key 'binfmt': private binfmt_misc instances need "
+				 "Linux 6.7 or later; use binfmt=global (or auto) on this kernel",
+				 profile_origin(b->profile, "binfmt"));
+	return 0;
 }
 
 /* From here on, every mount this process or its children make stays in a
@@ -164,8 +188,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 	}
 	if (resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
 		return -1;
-	if (b->qemu && asprintf(&b->emulator_in_target, "/debootstrap/qemu/qemu-%s", b->qemu->name) < 0)
-		return mkfr_fail(err, ENOMEM, "plan");
+	if (resolve_emulation(b, err) < 0)
+		return -1;
 
 	autofree char *out_dir = strdup(b->out);
 	char *slash = strrchr(out_dir, '/');
@@ -173,7 +197,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		*(slash == out_dir ? slash + 1 : slash) = '\0';
 
 	if (host_check_root(err) < 0 || host_check_debootstrap(b, err) < 0 ||
-	    host_check_emulator(b, err) < 0 || (b->emulator && host_check_binfmt_misc(err) < 0) ||
+	    host_check_emulator(b, err) < 0 ||
+	    (b->emu.binfmt == BINFMT_MODE_GLOBAL && b->emu.emulator && host_check_binfmt_misc(err) < 0) ||
 	    host_check_out_filesystem(out_dir, err) < 0)
 		return -1;
 

@@ -9,10 +9,10 @@
  * debootstrap deletes /debootstrap, our staged emulator with it, and can then
  * no longer run the target's readlink it uses to unmount /proc.
  *
- * It runs in a private mount and PID namespace: the /proc and /sys that
- * debootstrap mounts in the target vanish with it, and no process of it
- * survives an interrupt. */
-#include "binfmt.h"
+ * It runs in a private mount and PID namespace (with binfmt=private also a
+ * user namespace, see emulation.h): the /proc and /sys mounted for it in
+ * the target vanish with it, and no process of it survives an interrupt. */
+#include "chroot_mounts.h"
 #include "cleanup.h"
 #include "debootstrap_progress.h"
 #include "log.h"
@@ -39,6 +39,13 @@ char **stage_second_env(const struct build *b)
 {
 	char **env = calloc(1, sizeof(char *));
 	strv_pushf(&env, "DEBOOTSTRAP_DIR=%s/debootstrap", b->work);
+	/* In a user namespace mknod fails, and debootstrap tests the target for
+	 * nodev by creating a device node, unless it believes it runs in an LXC
+	 * container (exactly what an unprivileged LXC container is: a user
+	 * namespace).  The first stage, run as the host's root, already made
+	 * the device nodes and passed that test on the same filesystem. */
+	if (b->emu.binfmt == BINFMT_MODE_PRIVATE && !b->emu.native)
+		strv_push(&env, "container=lxc");
 	return env;
 }
 
@@ -57,21 +64,25 @@ static int add_policy_rc_d(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
-/* A host service (systemd-binfmt, update-binfmts) may have wiped entries
- * while the first stage ran. */
-static int ensure_entry(struct build *b, struct mkfr_error *err)
+/* The first stage leaves /proc as a symlink to /proc; debootstrap turns it
+ * into a directory before mounting proc there.  We mount /proc for it (a
+ * user namespace may not: see chroot_mounts.h), so we do that first. */
+static int make_proc_dir(struct build *b, struct mkfr_error *err)
 {
-	if (b->native || binfmt_exists(BINFMT_DIR, b->binfmt_name))
+	autoclose int rootfd = rootfs_open(b->work, err);
+	if (rootfd < 0)
+		return -1;
+	if (!rootfs_is_symlink(rootfd, "/proc"))
 		return 0;
-	log_warn("binfmt_misc entry %s disappeared (a host service removed it); registering it again",
-		 b->binfmt_name);
-	b->binfmt_registered = false;
-	return setup_qemu_register(b, err);
+	if (rootfs_remove(rootfd, "/proc", err) < 0 || rootfs_mkdir_p(rootfd, "/proc", 0555, err) < 0)
+		return -1;
+	return 0;
 }
 
 static int second_run(struct build *b, struct mkfr_error *err)
 {
-	if (add_policy_rc_d(b, err) < 0 || ensure_entry(b, err) < 0)
+	if (add_policy_rc_d(b, err) < 0 || make_proc_dir(b, err) < 0 ||
+	    emulation_recheck(&b->emu, err) < 0)
 		return -1;
 
 	autostrv char **argv = stage_second_argv(b);
@@ -79,16 +90,19 @@ static int second_run(struct build *b, struct mkfr_error *err)
 	struct debootstrap_progress progress;
 	struct spawn_result res;
 	debootstrap_progress_init(&progress, "second");
+	struct chroot_mounts mounts = { .root = b->work, .proc_sys = true };
 	struct spawn_opts o = {
 		.argv = argv,
 		.env_extra = env,
-		.private_namespaces = true,
+		.setup = chroot_mounts_setup,
+		.setup_data = &mounts,
 		.on_line = debootstrap_progress_line,
 		.line_data = &progress,
 		.log_fd = b->log_fd,
 	};
+	emulation_spawn_opts(&b->emu, &o);
 	log_info("second: debootstrap --second-stage (configure under %s)",
-		 b->native ? "the host kernel" : "emulation");
+		 b->emu.native ? "the host kernel" : "emulation");
 	if (spawn_run(&o, &res, err) < 0)
 		return -1;
 	log_status_clear();

@@ -2,6 +2,7 @@
 
 #include "cleanup.h"
 #include "rootfs_fs.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,21 +78,9 @@ int target_exec_try(const char *root, const char *path, struct mkfr_error *err)
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (n == (ssize_t)sizeof(exec_errno)) {
-		switch (exec_errno) {
-		case ENOEXEC:
-			return mkfr_fail(err, exec_errno, "the kernel cannot run %s%s: no enabled "
-					 "binfmt_misc entry matched it", root, path);
-		case ENOENT:
-			return mkfr_fail(err, exec_errno, "cannot run %s%s: its interpreter (the emulator "
-					 "or its ELF loader) is missing inside the rootfs", root, path);
-		case ELOOP:
-			return mkfr_fail(err, exec_errno, "cannot run %s%s: a binfmt_misc entry sends it "
-					 "to itself (was the host's own architecture registered?)", root, path);
-		default:
-			return mkfr_fail(err, exec_errno, "cannot run %s%s", root, path);
-		}
-	}
+	if (n == (ssize_t)sizeof(exec_errno))
+		return mkfr_fail(err, exec_errno, "cannot run %s%s%s", root, path,
+				 spawn_exec_hint(exec_errno));
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return mkfr_fail(err, 0, "%s%s ran but failed (%s %d): the emulator cannot run "
 				 "this architecture's programs", root, path,

@@ -1,0 +1,29 @@
+/* The kernel filesystems a chroot into a rootfs needs, mounted by PID 1 of
+ * a private PID namespace (a spawn `setup` callback) while it is still the
+ * host's root: /proc for that PID namespace, a read-only /sys, and for
+ * interactive use a small /dev and the host's resolv.conf.
+ *
+ * Mounted before entering a user namespace, they are locked in there:
+ * debootstrap's second stage tries to unmount and remount /proc and /sys,
+ * which a user namespace may not do (mount(proc) inside a chroot there fails
+ * with ELOOP, sysfs needs a network namespace of its own); it finds them
+ * mounted and carries on.  Everything vanishes with the namespace. */
+#ifndef MKFR_CHROOT_MOUNTS_H
+#define MKFR_CHROOT_MOUNTS_H
+
+#include <stdbool.h>
+
+struct chroot_mounts {
+	const char *root;
+	bool proc_sys;     /* /proc and /sys */
+	/* /dev as a fresh tmpfs with the usual nodes, devpts and /dev/shm (the
+	 * rootfs's own /dev is hidden, not changed), and /etc/resolv.conf bound
+	 * from the host so the network works by name. */
+	bool dev_and_net;
+};
+
+/* A spawn_setup_fn: data is a struct chroot_mounts.  Skips what the rootfs
+ * has no mount point for (we never create directories in it). */
+int chroot_mounts_setup(void *data);
+
+#endif
