@@ -1,6 +1,7 @@
 /* mkforeignroot: command line.  Only this file decides how the program exits. */
 #include "arch.h"
 #include "cleanup.h"
+#include "cmd_binfmt.h"
 #include "cmd_run.h"
 #include "log.h"
 #include "pipeline.h"
@@ -19,7 +20,10 @@ static void usage(FILE *f)
 	      "       mkforeignroot profiles     list the shipped profiles\n"
 	      "       mkforeignroot keys         list the profile keys\n"
 	      "       mkforeignroot arches       list the architectures and their emulators\n"
-	      "       mkforeignroot run ROOTFS [--] [COMMAND...]   run a command in a foreign rootfs\n"
+	      "       mkforeignroot run ROOTFS [--] [COMMAND...]\n"
+	      "                                  run a command inside a foreign rootfs\n"
+	      "       mkforeignroot binfmt status|register|unregister [ARCH...]\n"
+	      "                                  show, add or remove binfmt_misc entries\n"
 	      "\n"
 	      "Build a Debian root filesystem for a foreign architecture into the new\n"
 	      "directory OUT (debootstrap + qemu-user).\n"
@@ -161,6 +165,8 @@ int main(int argc, char **argv)
 		return cmd_arches();
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "binfmt") == 0)
+		return cmd_binfmt(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "build") == 0)
 		return cmd_build(argc - 1, argv + 1);
 	return cmd_build(argc, argv);
