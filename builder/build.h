@@ -31,9 +31,12 @@ struct build {
 	bool output_done;
 
 	char *debootstrap;    /* host debootstrap program */
+	char *keyring_path;   /* absolute keyring for our own Release checks */
+	char *cache_dir;      /* absolute cache_dir */
 	/* How target programs run: binfmt and qemu modes, the host emulator,
 	 * and what setup_qemu staged and registered (emulation.h). */
 	struct emulation emu;
+	struct emulator_mirror_request emu_mirror; /* emu.mirror points here, or is NULL */
 
 	bool policy_rc_added;
 	char **hooks;         /* shipped, then profile hooks (absolute paths) */

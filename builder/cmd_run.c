@@ -9,6 +9,7 @@
  * 125 if run itself failed; 126/127 if the command could not be started. */
 #include "cmd_run.h"
 
+#include "apt_sources.h"
 #include "arch.h"
 #include "chroot_mounts.h"
 #include "cleanup.h"
@@ -48,6 +49,10 @@ static void run_usage(FILE *f)
 	      "  --qemu MODE            static (default), fix-binary or dynamic\n"
 	      "  --binfmt MODE          auto (default), private or global\n"
 	      "  --emulator-path DIRS   where to look for the emulator [/usr/bin:/usr/local/bin]\n"
+	      "  --emulator-source SRC  auto (default: the host's, else the mirror's), host or mirror\n"
+	      "  --mirror URL           Debian mirror for the emulator [the host's apt sources]\n"
+	      "  --suite SUITE          suite whose qemu-user-static is taken [the host's release]\n"
+	      "  --cache-dir DIR        where the fetched emulator is kept [/var/cache/mkforeignroot]\n"
 	      "  --arch ARCH            the rootfs's Debian architecture (default: detected)\n"
 	      "  -q, --quiet            only errors\n"
 	      "  -v, --verbose          say how the emulator is provided\n"
@@ -57,6 +62,7 @@ static void run_usage(FILE *f)
 
 struct run_options {
 	const char *qemu, *binfmt, *emulator_path, *arch;
+	const char *emulator_source, *mirror, *suite, *cache_dir;
 	const char *root;
 	char **command;
 };
@@ -68,13 +74,18 @@ static int parse_run_args(int argc, char **argv, struct run_options *ro)
 		{ "binfmt", required_argument, NULL, 'B' },
 		{ "emulator-path", required_argument, NULL, 'E' },
 		{ "arch", required_argument, NULL, 'A' },
+		{ "emulator-source", required_argument, NULL, 'S' },
+		{ "mirror", required_argument, NULL, 'M' },
+		{ "suite", required_argument, NULL, 'U' },
+		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	*ro = (struct run_options){ .qemu = "static", .binfmt = "auto",
-				    .emulator_path = "/usr/bin:/usr/local/bin" };
+				    .emulator_path = "/usr/bin:/usr/local/bin", .emulator_source = "auto",
+				    .cache_dir = EMULATOR_MIRROR_DEFAULT_CACHE_DIR };
 	int c;
 	/* "+": stop at ROOTFS, so the command's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
@@ -83,6 +94,10 @@ static int parse_run_args(int argc, char **argv, struct run_options *ro)
 		case 'B': ro->binfmt = optarg; break;
 		case 'E': ro->emulator_path = optarg; break;
 		case 'A': ro->arch = optarg; break;
+		case 'S': ro->emulator_source = optarg; break;
+		case 'M': ro->mirror = optarg; break;
+		case 'U': ro->suite = optarg; break;
+		case 'C': ro->cache_dir = optarg; break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'v': log_set_level(LOG_VERBOSE); break;
 		case 'h': run_usage(stdout); return 1;
@@ -110,6 +125,41 @@ static char **default_command(const char *root)
 	strv_push(&argv, bash >= 0 ? "/bin/bash" : "/bin/sh");
 	strv_push(&argv, "-l");
 	return argv;
+}
+
+/* emulator_source=mirror|auto: the mirror and suite whose qemu-user-static
+ * we may take; by default the host's own (apt sources, os-release). */
+static struct emulator_mirror_request run_mirror;
+static char *run_mirror_url, *run_suite;
+
+static char *host_codename(void)
+{
+	autofclose FILE *f = fopen("/etc/os-release", "re");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "VERSION_CODENAME=", 17) == 0) {
+			line[strcspn(line, "\"\n")] = '\0';
+			char *v = line + 17 + (line[17] == '"');
+			if (*v)
+				return strdup(v);
+		}
+	return strdup("bookworm");
+}
+
+static int configure_mirror(const struct run_options *ro, struct mkfr_error *err)
+{
+	run_mirror_url = ro->mirror ? strdup(ro->mirror) : apt_sources_debian_mirror("/etc/apt", err);
+	if (!run_mirror_url)
+		return -1;
+	run_suite = ro->suite ? strdup(ro->suite) : host_codename();
+	run_mirror = (struct emulator_mirror_request){
+		.mirror = run_mirror_url,
+		.suite = run_suite,
+		.keyring = "/usr/share/keyrings/debian-archive-keyring.gpg",
+		.check_valid_until = true,
+		.cache_dir = ro->cache_dir,
+	};
+	return 0;
 }
 
 static int configure(const struct run_options *ro, struct emulation *e, const char **probe,
@@ -141,9 +191,25 @@ static int configure(const struct run_options *ro, struct emulation *e, const ch
 		return mkfr_fail(err, EINVAL, "run: --qemu: '%s' is not static, fix-binary or dynamic", ro->qemu);
 	if (emulation_parse_binfmt(ro->binfmt, &e->binfmt) < 0)
 		return mkfr_fail(err, EINVAL, "run: --binfmt: '%s' is not auto, private or global", ro->binfmt);
-	if (e->qemu) {
+	bool from_host = strcmp(ro->emulator_source, "mirror") != 0;
+	if (strcmp(ro->emulator_source, "auto") != 0 && strcmp(ro->emulator_source, "host") != 0 &&
+	    strcmp(ro->emulator_source, "mirror") != 0)
+		return mkfr_fail(err, EINVAL, "run: --emulator-source: '%s' is not auto, host or mirror",
+				 ro->emulator_source);
+	if (e->qemu && from_host) {
 		autofree char *prog = emulation_emulator_program(e->qemu, e->mode);
 		e->emulator = spawn_find_program(prog, ro->emulator_path);
+	}
+	if (!from_host) {
+		if (configure_mirror(ro, err) < 0)
+			return -1;
+		e->mirror = &run_mirror;
+	} else if (strcmp(ro->emulator_source, "auto") == 0) {
+		/* A fallback only: a host without a Debian mirror in its apt
+		 * sources can still use its own emulator. */
+		struct mkfr_error ignored;
+		if (configure_mirror(ro, &ignored) == 0)
+			e->mirror = &run_mirror;
 	}
 	e->stage_dir = strdup(RUN_STAGE_DIR);
 	return 0;
@@ -218,6 +284,8 @@ int cmd_run(int argc, char **argv)
 	r = spawn_run(&o, &res, &err);
 	emulation_unregister(&e);
 	emulation_free(&e);
+	free(run_mirror_url);
+	free(run_suite);
 	if (r < 0) {
 		log_error("%s", err.msg);
 		return signals_pending() ? 128 + signals_pending() : RUN_FAILED;

@@ -197,10 +197,18 @@ int emulation_setup(struct emulation *e, const char *probe, struct mkfr_error *e
 	}
 	if (!e->qemu)
 		return mkfr_fail(err, 0, "no qemu-user emulator can run %s programs", e->arch->name);
+	if (!e->emulator && e->mirror && e->mode != QEMU_MODE_DYNAMIC) {
+		struct emulator_mirror_request req = *e->mirror;
+		req.qemu_target = e->qemu->name;
+		if (emulator_from_mirror(&req, &e->emulator, err) < 0)
+			return mkfr_error_prefix(err, "emulator from the mirror");
+	}
 	if (!e->emulator) {
 		autofree char *prog = emulation_emulator_program(e->qemu, e->mode);
-		return mkfr_fail(err, ENOENT, "%s programs need an emulator, and no %s was found", e->arch->name,
-				 prog);
+		return mkfr_fail(err, ENOENT, "%s programs need an emulator, and no %s was found: install "
+				 "the Debian package %s, or let emulator_source=auto|mirror take it from "
+				 "the mirror", e->arch->name, prog,
+				 e->mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static");
 	}
 	if (stage_emulator(e, err) < 0)
 		return -1;

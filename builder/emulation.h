@@ -23,6 +23,7 @@
 #define MKFR_EMULATION_H
 
 #include "arch.h"
+#include "emulator_mirror.h"
 #include "error.h"
 #include "spawn.h"
 
@@ -41,6 +42,9 @@ struct emulation {
 	char *stage_dir;   /* inside the rootfs, e.g. "/debootstrap/qemu" */
 	char *emulator;    /* host emulator: qemu-<t>-static, or qemu-<t> for dynamic;
 			      NULL if none was found (fine if the target runs natively) */
+	/* No emulator, target not native: take qemu-user-static from this
+	 * mirror (emulator_source=mirror|auto).  NULL: fail instead. */
+	const struct emulator_mirror_request *mirror;
 
 	/* Filled in by emulation_setup. */
 	bool native;       /* the kernel runs the target's programs itself */

@@ -39,18 +39,48 @@ int host_check_debootstrap(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
+/* The keyring that signs the profile's suite: the profile's, else Debian's. */
+#define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+static void plan_mirror_fallback(struct build *b)
+{
+	const char *keyring = profile_get(b->profile, "keyring");
+	b->keyring_path = keyring ? profile_resolve_path(b->profile, "keyring", keyring)
+				  : strdup(DEBIAN_KEYRING);
+	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
+	b->emu_mirror = (struct emulator_mirror_request){
+		.mirror = profile_get(b->profile, "mirror"),
+		.suite = profile_get(b->profile, "suite"),
+		.keyring = b->keyring_path,
+		.check_valid_until = profile_get_bool(b->profile, "check_valid_until"),
+		.cache_dir = b->cache_dir,
+	};
+	b->emu.mirror = &b->emu_mirror;
+}
+
 int host_check_emulator(struct build *b, struct mkfr_error *err)
 {
 	const char *host = arch_host();
+	const char *source = profile_get(b->profile, "emulator_source");
 	if (host && strcmp(host, b->arch->name) == 0)
 		return 0; /* the host's own architecture */
 	if (!b->qemu)
 		return mkfr_fail(err, 0, "%s: key 'arch': no qemu-user emulator can run %s",
 				 profile_origin(b->profile, "arch"), b->arch->name);
+	if (strcmp(source, "host") != 0) {
+		if (b->emu.mode == QEMU_MODE_DYNAMIC && strcmp(source, "mirror") == 0)
+			return mkfr_fail_usage(err, "%s: key 'emulator_source': the mirror provides the "
+					       "static emulator only; qemu=dynamic uses the host's qemu-user",
+					       profile_origin(b->profile, "emulator_source"));
+		if (b->emu.mode != QEMU_MODE_DYNAMIC)
+			plan_mirror_fallback(b);
+		if (strcmp(source, "mirror") == 0)
+			return 0; /* fetched by setup_qemu, if the target needs it */
+	}
 	autofree char *prog = emulation_emulator_program(b->qemu, b->emu.mode);
 	const char *path = profile_get(b->profile, "emulator_path");
 	b->emu.emulator = spawn_find_program(prog, path);
-	if (b->emu.emulator)
+	if (b->emu.emulator || b->emu.mirror)
 		return 0;
 	if (host && strcmp(host, "amd64") == 0 && strcmp(b->arch->name, "i386") == 0) {
 		/* x86-64 kernels usually run i386 natively; setup_qemu checks by
@@ -59,9 +89,10 @@ int host_check_emulator(struct build *b, struct mkfr_error *err)
 		return 0;
 	}
 	return mkfr_fail(err, ENOENT, "no emulator for %s: %s not found in %s: install the Debian "
-			 "package %s (apt-get install %s)", b->arch->name, prog, path,
+			 "package %s (apt-get install %s)%s", b->arch->name, prog, path,
 			 b->emu.mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static",
-			 b->emu.mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static");
+			 b->emu.mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static",
+			 b->emu.mode == QEMU_MODE_DYNAMIC ? "" : ", or set emulator_source=auto");
 }
 
 int host_check_binfmt_misc(struct mkfr_error *err)

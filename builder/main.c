@@ -145,6 +145,8 @@ static int cmd_build(int argc, char **argv)
 	free(b.work);
 	free(b.debootstrap);
 	emulation_free(&b.emu);
+	free(b.keyring_path);
+	free(b.cache_dir);
 	strv_free(b.hooks);
 	if (r < 0) {
 		log_error("%s", err.msg);

@@ -11,6 +11,7 @@
 static const char *const variant_choices[] = { "minbase", "buildd", "standard", NULL };
 static const char *const binfmt_choices[] = { "auto", "private", "global", NULL };
 static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
+static const char *const emulator_source_choices[] = { "auto", "host", "mirror", NULL };
 
 static const struct profile_key keys[] = {
 	{ "description", KEY_TEXT, "", false, NULL,
@@ -45,6 +46,11 @@ static const struct profile_key keys[] = {
 	{ "qemu", KEY_ENUM, "static", false, qemu_choices,
 	  "static: copy qemu-<t>-static into the rootfs; fix-binary: F flag, nothing copied; "
 	  "dynamic: the shared qemu-<t> with its libraries and a static launcher." },
+	{ "emulator_source", KEY_ENUM, "auto", false, emulator_source_choices,
+	  "host: the host's emulator only; mirror: qemu-user-static from the profile's mirror "
+	  "(verified, cached, not installed); auto: the host's, else the mirror's." },
+	{ "cache_dir", KEY_PATH, "/var/cache/mkforeignroot", false, NULL,
+	  "Where downloaded files are kept between builds (emulators from the mirror)." },
 	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
 	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
 	{ NULL, 0, NULL, false, NULL, NULL },

@@ -24,6 +24,8 @@ static char **hook_environment(const struct build *b)
 	strv_pushf(&env, "MKFR_MIRROR=%s", profile_get(b->profile, "mirror"));
 	strv_pushf(&env, "MKFR_HOSTNAME=%s", profile_get(b->profile, "hostname"));
 	strv_pushf(&env, "MKFR_CHECK_VALID_UNTIL=%s", profile_get(b->profile, "check_valid_until"));
+	/* binfmt=global only: the host entry this build registered. */
+	strv_pushf(&env, "MKFR_BINFMT_ENTRY=%s", b->emu.global_registered ? b->emu.binfmt_name : "");
 	return env;
 }
 

@@ -114,18 +114,23 @@ static void print_dry_run(const struct build *b)
 	printf("commands\n");
 	autostrv char **fa = stage_foreign_argv(b);
 	print_argv("foreign", NULL, fa);
-	if (b->emu.emulator)
-		printf("  %-11s qemu=%s: %s; binfmt=%s: entry %s%s-<pid> %s\n", "setup_qemu",
-		       emulation_qemu_name(b->emu.mode),
+	if (b->emu.emulator || b->emu.mirror) {
+		autofree char *prog = emulation_emulator_program(b->qemu, b->emu.mode);
+		printf("  %-11s emulator %s%s%s\n", "setup_qemu", b->emu.emulator ? b->emu.emulator : prog,
+		       b->emu.emulator ? "" : " from the mirror's qemu-user-static, cached in ",
+		       b->emu.emulator ? "" : b->emu_mirror.cache_dir);
+		printf("  %-11s qemu=%s: %s\n", "", emulation_qemu_name(b->emu.mode),
 		       b->emu.mode == QEMU_MODE_FIX_BINARY ? "F flag, opened from the host, nothing copied"
-		       : b->emu.mode == QEMU_MODE_DYNAMIC ? "stage the shared emulator, its libraries and "
+		       : b->emu.mode == QEMU_MODE_DYNAMIC ? "stage it with its loader, its libraries and "
 							    "the launcher in /debootstrap/qemu"
-							  : "copy the static emulator to /debootstrap/qemu",
-		       emulation_binfmt_name(b->emu.binfmt), BINFMT_PREFIX, b->qemu->name,
+							  : "copy it to /debootstrap/qemu");
+		printf("  %-11s binfmt=%s: entry %s%s-<pid> %s\n", "", emulation_binfmt_name(b->emu.binfmt),
+		       BINFMT_PREFIX, b->qemu->name,
 		       b->emu.binfmt == BINFMT_MODE_PRIVATE ? "in a user namespace of each emulated step"
 							    : "in the host's binfmt_misc while the build runs");
-	else
+	} else {
 		printf("  %-11s none: %s runs natively on this host\n", "setup_qemu", b->arch->name);
+	}
 	autostrv char **sa = stage_second_argv(b);
 	autostrv char **se = stage_second_env(b);
 	print_argv("second", se, sa);
@@ -198,7 +203,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 
 	if (host_check_root(err) < 0 || host_check_debootstrap(b, err) < 0 ||
 	    host_check_emulator(b, err) < 0 ||
-	    (b->emu.binfmt == BINFMT_MODE_GLOBAL && b->emu.emulator && host_check_binfmt_misc(err) < 0) ||
+	    (b->emu.binfmt == BINFMT_MODE_GLOBAL && (b->emu.emulator || b->emu.mirror) &&
+	     host_check_binfmt_misc(err) < 0) ||
 	    host_check_out_filesystem(out_dir, err) < 0)
 		return -1;
 
