@@ -16,10 +16,8 @@ out="$T_DIR/arm64"
 host_entry="qemu-aarch64-e2e-$$"
 magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
 mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
-printf ':%s:M::%s:%s:/usr/bin/qemu-aarch64-static:PF' "$host_entry" "$magic" "$mask" \
-	> /proc/sys/fs/binfmt_misc/register
+host_entry_add "$host_entry" "$magic" "$mask" /usr/bin/qemu-aarch64-static PF
 ok $? "the host has its own aarch64 F entry ($host_entry)"
-T_CLEANUPS="$T_CLEANUPS; [ -e /proc/sys/fs/binfmt_misc/$host_entry ] && echo -1 > /proc/sys/fs/binfmt_misc/$host_entry"
 "$TINY_ELF" arm64 42 "$T_DIR/host-arm64-prog"
 "$T_DIR/host-arm64-prog"; [ $? -eq 42 ] ; ok $? "an arm64 program runs on the host through it"
 

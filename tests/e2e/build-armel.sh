@@ -17,10 +17,8 @@ out="$T_DIR/armel"
 host_entry="qemu-arm-e2e-$$"
 magic='\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00'
 mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
-printf ':%s:M::%s:%s:/usr/bin/qemu-arm-static:PF' "$host_entry" "$magic" "$mask" \
-	> /proc/sys/fs/binfmt_misc/register
+host_entry_add "$host_entry" "$magic" "$mask" /usr/bin/qemu-arm-static PF
 ok $? "the host has its own arm F entry ($host_entry)"
-T_CLEANUPS="$T_CLEANUPS; [ -e /proc/sys/fs/binfmt_misc/$host_entry ] && echo -1 > /proc/sys/fs/binfmt_misc/$host_entry"
 "$TINY_ELF" armel 42 "$T_DIR/host-arm-prog"
 "$T_DIR/host-arm-prog"; [ $? -eq 42 ] ; ok $? "an ARM program runs on the host through it"
 before=$(binfmt_snapshot)

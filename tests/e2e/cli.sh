@@ -45,10 +45,25 @@ out=$("$MKFR" --profile armel-bookworm "$T_DIR/full" 2>&1); rc=$?
 [ -e "$T_DIR/full/x" ] ; ok $? "and left untouched"
 
 # A missing emulator: the package to install is named, nothing is left.
-out=$("$MKFR" --profile armel-bookworm --set emulator_path=/nonexistent "$T_DIR/o" 2>&1); rc=$?
+out=$("$MKFR" --profile armel-bookworm --set emulator_source=host --set emulator_path=/nonexistent "$T_DIR/o" 2>&1); rc=$?
 [ $rc -eq 1 ] ; ok $? "a missing emulator fails (exit $rc)"
 echo "$out" | grep -q 'qemu-arm-static not found .*install the Debian package qemu-user-static' ; ok $? "the error names the package"
 [ ! -e "$T_DIR/o" ] && ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "nothing left behind"
+out=$("$MKFR" --profile armel-bookworm --qemu dynamic --set emulator_source=host --set emulator_path=/nonexistent "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'qemu-arm not found .*install the Debian package qemu-user' ; ok $? "qemu=dynamic names qemu-user"
+
+# Emulation modes are checked before anything starts.
+out=$("$MKFR" --profile armel-bookworm --binfmt sometimes "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "key 'binfmt'" ; ok $? "an unknown binfmt mode: exit 2, key named"
+out=$("$MKFR" --profile armel-bookworm --qemu dynamic --set emulator_source=mirror "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q 'static emulator only' ; ok $? "qemu=dynamic with emulator_source=mirror is refused (exit 2)"
+out=$("$MKFR" --dry-run --profile arm64-bookworm --qemu fix-binary --binfmt global "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q 'qemu=fix-binary: F flag' && echo "$out" | grep -q "binfmt=global: entry mkforeignroot-aarch64-<pid> in the host's" ; ok $? "--dry-run shows the emulation plan"
+out=$("$MKFR" run 2>&1); rc=$?
+[ $rc -eq 125 ] && echo "$out" | grep -q 'ROOTFS is missing' ; ok $? "run without ROOTFS: exit 125 and a reason"
+mkdir -p "$T_DIR/notroot"
+out=$("$MKFR" run "$T_DIR/notroot" -- true 2>&1); rc=$?
+[ $rc -eq 125 ] && echo "$out" | grep -q 'does not look like a Debian rootfs' ; ok $? "run on a plain directory: exit 125 and a reason"
 
 # OUT on a nodev or noexec filesystem is refused before anything starts.
 for opt in nodev noexec; do

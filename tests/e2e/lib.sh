@@ -78,6 +78,13 @@ binfmt_snapshot() {
 	done
 }
 
+# Register an entry on the host as another tool would (Debian's
+# qemu-user-static, a decoy); it is removed at exit.
+host_entry_add() { # NAME MAGIC MASK INTERPRETER FLAGS
+	printf ':%s:M::%s:%s:%s:%s' "$1" "$2" "$3" "$4" "$5" > /proc/sys/fs/binfmt_misc/register || return 1
+	T_CLEANUPS="$T_CLEANUPS [ -e /proc/sys/fs/binfmt_misc/$1 ] && echo -1 > /proc/sys/fs/binfmt_misc/$1;"
+}
+
 # Mounts of ours (work dirs, outputs) in the host's mount table.
 our_mounts() { findmnt -rn -o TARGET | grep -E '/\.mkfr-|mkfr-e2e' || true; }
 
