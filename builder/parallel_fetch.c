@@ -281,7 +281,9 @@ static int finish(struct fetch_run *run, struct transfer *t, CURLcode rc, struct
 static void show_progress(struct fetch_run *run, bool force)
 {
 	double now = now_s();
-	if (!force && now - run->last_status < STATUS_INTERVAL_MS / 1000.0)
+	/* A fetch over in a second needs no progress line. */
+	if (now - run->started < 1.0 ||
+	    (!force && now - run->last_status < STATUS_INTERVAL_MS / 1000.0))
 		return;
 	run->last_status = now;
 	uint64_t done = run->finished_bytes;
