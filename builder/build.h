@@ -17,6 +17,11 @@ struct build_options {
 	const char *out;      /* OUT as given */
 	const char *log_path; /* --log FILE, or NULL */
 	bool dry_run;
+	bool offline;         /* --offline: everything from cache_dir, no network */
+	bool no_check_gpg;    /* --no-check-gpg: Release signatures not checked */
+	/* --stop-after STAGE: run up to that stage, then undo everything, as
+	 * for a failure (for benchmarks and debugging; nothing is kept). */
+	const char *stop_after;
 };
 
 struct build {
@@ -37,6 +42,11 @@ struct build {
 	 * and what setup_qemu staged and registered (emulation.h). */
 	struct emulation emu;
 	struct emulator_mirror_request emu_mirror; /* emu.mirror points here, or is NULL */
+
+	/* fetch: the verified indexes and .debs laid out as a mirror that
+	 * debootstrap --foreign reads (file://), below cache_dir/tmp. */
+	char *local_mirror;
+	bool local_mirror_created;
 
 	bool policy_rc_added;
 	char **hooks;         /* shipped, then profile hooks (absolute paths) */

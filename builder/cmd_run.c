@@ -85,7 +85,9 @@ static int parse_run_args(int argc, char **argv, struct run_options *ro)
 	};
 	*ro = (struct run_options){ .qemu = "static", .binfmt = "auto",
 				    .emulator_path = "/usr/bin:/usr/local/bin", .emulator_source = "auto",
-				    .cache_dir = EMULATOR_MIRROR_DEFAULT_CACHE_DIR };
+				    .cache_dir = getenv("MKFR_CACHE_DIR") && *getenv("MKFR_CACHE_DIR")
+							 ? getenv("MKFR_CACHE_DIR")
+							 : EMULATOR_MIRROR_DEFAULT_CACHE_DIR };
 	int c;
 	/* "+": stop at ROOTFS, so the command's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {

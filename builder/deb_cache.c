@@ -1,6 +1,7 @@
 #include "deb_cache.h"
 
 #include "atomic_file.h"
+#include "cache_dirs.h"
 #include "cleanup.h"
 #include "log.h"
 #include "sha256.h"
@@ -18,24 +19,6 @@
 
 #define LOCK_POLL_MS 100
 
-static int mkdir_p(const char *path, struct mkfr_error *err)
-{
-	autofree char *p = strdup(path);
-	if (!p)
-		return mkfr_fail(err, ENOMEM, "%s", path);
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char ch = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return mkfr_fail(err, errno, "cannot create the cache directory %s", p);
-		*s = ch;
-		if (!ch)
-			return 0;
-	}
-}
-
 int deb_cache_open(struct deb_cache *c, const char *cache_dir, struct mkfr_error *err)
 {
 	autofree char *lock_path = NULL;
@@ -44,7 +27,7 @@ int deb_cache_open(struct deb_cache *c, const char *cache_dir, struct mkfr_error
 		c->debs_dir = NULL;
 		return mkfr_fail(err, ENOMEM, "%s", cache_dir);
 	}
-	if (mkdir_p(c->debs_dir, err) < 0)
+	if (cache_mkdir_p(c->debs_dir, err) < 0)
 		goto fail;
 	if (asprintf(&lock_path, "%s/.lock", c->debs_dir) < 0) {
 		lock_path = NULL;

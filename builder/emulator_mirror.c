@@ -2,6 +2,7 @@
 
 #include "arch.h"
 #include "atomic_file.h"
+#include "cache_dirs.h"
 #include "cleanup.h"
 #include "deb_extract.h"
 #include "http_get.h"
@@ -21,24 +22,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static int mkdir_p(const char *path, struct mkfr_error *err)
-{
-	autofree char *p = strdup(path);
-	if (!p)
-		return mkfr_fail(err, ENOMEM, "%s", path);
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return mkfr_fail(err, errno, "cannot create the cache directory %s", p);
-		*s = c;
-		if (!c)
-			return 0;
-	}
-}
 
 /* Builds share the cache: one holds it at a time, the others wait.  The
  * lock goes with the fd, so a killed build never leaves it held. */
@@ -188,7 +171,7 @@ int emulator_from_mirror(const struct emulator_mirror_request *req, char **path_
 	    asprintf(&deb_dir, "%s/debs", cache) < 0)
 		return mkfr_fail(err, ENOMEM, "emulator");
 
-	if (mkdir_p(deb_dir, err) < 0 || mkdir_p(cache, err) < 0)
+	if (cache_mkdir_p(deb_dir, err) < 0 || cache_mkdir_p(cache, err) < 0)
 		return -1;
 	if ((lock = lock_cache(cache, err)) < 0)
 		return -1;
@@ -240,7 +223,7 @@ int emulator_from_mirror(const struct emulator_mirror_request *req, char **path_
 		log_warn("emulator: cached %s differs from what was extracted (corrupt); extracting "
 			 "it again", bin);
 	}
-	if (obtain_deb(req, pkg, deb_path, err) < 0 || mkdir_p(bin_dir, err) < 0) {
+	if (obtain_deb(req, pkg, deb_path, err) < 0 || cache_mkdir_p(bin_dir, err) < 0) {
 		mkfr_error_prefix(err, "emulator");
 		goto out;
 	}

@@ -39,15 +39,8 @@ int host_check_debootstrap(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
-/* The keyring that signs the profile's suite: the profile's, else Debian's. */
-#define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
-
 static void plan_mirror_fallback(struct build *b)
 {
-	const char *keyring = profile_get(b->profile, "keyring");
-	b->keyring_path = keyring ? profile_resolve_path(b->profile, "keyring", keyring)
-				  : strdup(DEBIAN_KEYRING);
-	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
 	b->emu_mirror = (struct emulator_mirror_request){
 		.mirror = profile_get(b->profile, "mirror"),
 		.suite = profile_get(b->profile, "suite"),

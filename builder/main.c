@@ -37,6 +37,10 @@ static void usage(FILE *f)
 	      "  -v, --verbose          also every line debootstrap prints\n"
 	      "      --binfmt MODE      auto, private or global (same as --set binfmt=MODE)\n"
 	      "      --qemu MODE        static, fix-binary or dynamic (same as --set qemu=MODE)\n"
+	      "      --cache-dir DIR    downloads kept here (same as --set cache_dir=DIR)\n"
+	      "      --offline          build from the cache only; never contact the mirror\n"
+	      "      --no-check-gpg     do not check the Release signature (loud warning)\n"
+	      "      --stop-after STAGE run up to STAGE, then undo it all (benchmarks)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
 	      "\n"
@@ -76,6 +80,10 @@ static int cmd_build(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "binfmt", required_argument, NULL, 'B' },
+		{ "offline", no_argument, NULL, 'O' },
+		{ "no-check-gpg", no_argument, NULL, 'G' },
+		{ "cache-dir", required_argument, NULL, 'C' },
+		{ "stop-after", required_argument, NULL, 'S' },
 		{ "qemu", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,6 +101,23 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'B':
 			strv_pushf(&sets, "binfmt=%s", optarg);
+			break;
+		case 'C':
+			strv_pushf(&sets, "cache_dir=%s", optarg);
+			break;
+		case 'O':
+			opts.offline = true;
+			break;
+		case 'S':
+			if (!pipeline_has_stage(optarg)) {
+				log_error("--stop-after: no stage '%s' (plan, fetch, foreign, setup_qemu, "
+					  "second, cleanup, output)", optarg);
+				return MKFR_EXIT_USAGE;
+			}
+			opts.stop_after = optarg;
+			break;
+		case 'G':
+			opts.no_check_gpg = true;
 			break;
 		case 'Q':
 			strv_pushf(&sets, "qemu=%s", optarg);
@@ -147,6 +172,7 @@ static int cmd_build(int argc, char **argv)
 	emulation_free(&b.emu);
 	free(b.keyring_path);
 	free(b.cache_dir);
+	free(b.local_mirror);
 	strv_free(b.hooks);
 	if (r < 0) {
 		log_error("%s", err.msg);

@@ -329,3 +329,40 @@ void openpgp_verified_free(struct openpgp_verified *v)
 	free(steal_pointer(&v->signer_fpr));
 	v->plaintext_len = 0;
 }
+
+/* RFC 4880 section 7: the armour header lines end at the first empty line;
+ * the text runs to the line before "-----BEGIN PGP SIGNATURE-----"; lines
+ * starting with "- " had that prefix added. */
+int openpgp_clearsigned_body(const char *text, size_t len, char **body, struct mkfr_error *err)
+{
+	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----\n";
+	static const char sig[] = "\n-----BEGIN PGP SIGNATURE-----";
+	autofree char *copy = strndup(text, len);
+	if (!copy)
+		return mkfr_fail(err, ENOMEM, "clear-signed text");
+	char *p = strstr(copy, begin);
+	char *start = p ? strstr(p, "\n\n") : NULL;
+	char *end = start ? strstr(start + 1, sig) : NULL;
+	if (!end)
+		return mkfr_fail(err, EINVAL, "not an OpenPGP clear-signed text");
+	start += 2;
+	*end = '\0';
+	size_t n = strlen(start);
+	char *out = malloc(n + 2);
+	if (!out)
+		return mkfr_fail(err, ENOMEM, "clear-signed text");
+	size_t o = 0;
+	for (char *line = start; line; ) {
+		char *nl = strchr(line, '\n');
+		if (strncmp(line, "- ", 2) == 0)
+			line += 2;
+		size_t l = nl ? (size_t)(nl - line) : strlen(line);
+		memcpy(out + o, line, l);
+		o += l;
+		out[o++] = '\n';
+		line = nl ? nl + 1 : NULL;
+	}
+	out[o] = '\0';
+	*body = out;
+	return 0;
+}

@@ -31,4 +31,8 @@ int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring
 			       struct mkfr_error *err);
 void openpgp_verified_free(struct openpgp_verified *v);
 
+/* The signed text of a clear-signed message without checking the
+ * signature (--no-check-gpg), dash-escaping undone.  New string. */
+int openpgp_clearsigned_body(const char *text, size_t len, char **body, struct mkfr_error *err);
+
 #endif

@@ -1,6 +1,9 @@
 #include "packages_index.h"
 
+#include "atomic_file.h"
+#include "cache_dirs.h"
 #include "cleanup.h"
+#include "sha256.h"
 #include "http_get.h"
 #include "strv.h"
 
@@ -336,32 +339,95 @@ static int fetch_listed(const struct packages_fetch_request *req, const char *re
 	return 0;
 }
 
+const struct release_checksum *packages_index_listed(const struct release_file *rel,
+						     const char *component, const char *arch,
+						     char **rel_path)
+{
+	static const char *const exts[] = { "xz", "gz" };
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		char *path = NULL;
+		if (asprintf(&path, "%s/binary-%s/Packages.%s", component, arch, exts[i]) < 0)
+			return NULL;
+		const struct release_checksum *sum = release_file_checksum(rel, path);
+		if (sum) {
+			*rel_path = path;
+			return sum;
+		}
+		free(path);
+	}
+	return NULL;
+}
+
+static const struct release_checksum *listed_or_fail(const struct packages_fetch_request *req,
+						     char **rel_path, struct mkfr_error *err)
+{
+	const struct release_checksum *sum =
+		packages_index_listed(req->release, req->component, req->arch, rel_path);
+	if (!sum)
+		mkfr_fail(err, 0, "%s/dists/%s/InRelease lists no %s/binary-%s/Packages.xz or .gz: "
+			  "the suite has no component %s for architecture %s", req->mirror,
+			  req->suite, req->component, req->arch, req->component, req->arch);
+	return sum;
+}
+
+/* Keep the verified compressed index at SAVE_DIR/REL_PATH (for offline
+ * builds and the local mirror debootstrap reads). */
+static int save_index(int fd, const char *save_dir, const char *rel_path, struct mkfr_error *err)
+{
+	autofree char *dest = NULL;
+	char buf[65536];
+	if (asprintf(&dest, "%s/%s", save_dir, rel_path) < 0)
+		return mkfr_fail(err, ENOMEM, "%s", rel_path);
+	autodiscard struct atomic_file out = ATOMIC_FILE_INIT;
+	if (lseek(fd, 0, SEEK_SET) < 0 || cache_mkdir_parents(dest, err) < 0 ||
+	    atomic_file_open(&out, dest, 0644, err) < 0)
+		return -1;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out.fd, buf, (size_t)n) != n)
+			return mkfr_fail(err, errno, "cannot write %s", dest);
+	if (n < 0)
+		return mkfr_fail(err, errno, "cannot copy the index to %s", dest);
+	return atomic_file_commit(&out, err);
+}
+
 int packages_index_fetch(const struct packages_fetch_request *req, struct packages_index *idx,
 			 struct mkfr_error *err)
 {
-	static const char *const exts[] = { "xz", "gz" };
-	const struct release_checksum *sum = NULL;
 	autofree char *rel_path = NULL;
 	autofree char *url = NULL;
-
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]) && !sum; i++) {
-		free(rel_path);
-		if (asprintf(&rel_path, "%s/binary-%s/Packages.%s", req->component, req->arch,
-			     exts[i]) < 0) {
-			rel_path = NULL;
-			return mkfr_fail(err, ENOMEM, "Packages");
-		}
-		sum = release_file_checksum(req->release, rel_path);
-	}
+	const struct release_checksum *sum = listed_or_fail(req, &rel_path, err);
 	if (!sum)
-		return mkfr_fail(err, 0, "%s/dists/%s/InRelease lists no %s/binary-%s/Packages.xz or .gz: "
-				 "the suite has no component %s for architecture %s", req->mirror,
-				 req->suite, req->component, req->arch, req->component, req->arch);
-
+		return -1;
 	autoclose int fd = open_tmpfile(err);
 	if (fd < 0)
 		return -1;
 	if (fetch_listed(req, rel_path, sum, fd, &url, err) < 0)
 		return -1;
+	if (req->save_dir && save_index(fd, req->save_dir, rel_path, err) < 0)
+		return -1;
 	return parse_compressed(fd, url, idx, err);
+}
+
+int packages_index_load(const struct packages_fetch_request *req, const char *dir,
+			struct packages_index *idx, struct mkfr_error *err)
+{
+	autofree char *rel_path = NULL, *path = NULL;
+	const struct release_checksum *sum = listed_or_fail(req, &rel_path, err);
+	if (!sum)
+		return -1;
+	if (asprintf(&path, "%s/%s", dir, rel_path) < 0)
+		return mkfr_fail(err, ENOMEM, "%s", rel_path);
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mkfr_fail(err, errno, "%s is not in the cache", path);
+	char hex[SHA256_HEX_SIZE];
+	uint64_t size;
+	if (sha256_fd_hex(fd, hex, &size, err) < 0)
+		return -1;
+	if (size != sum->size || strcmp(hex, sum->sha256) != 0)
+		return mkfr_fail(err, 0, "%s does not match its Release entry (size %llu, SHA256 %.12s...): "
+				 "the cached index is stale or damaged; build once online", path,
+				 (unsigned long long)size, hex);
+	return parse_compressed(fd, path, idx, err);
 }

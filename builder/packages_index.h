@@ -49,11 +49,22 @@ struct packages_fetch_request {
 	const char *mirror, *suite, *component, *arch;
 	const char *proxy;                /* NULL: the environment's */
 	const struct release_file *release; /* verified: where sizes and hashes come from */
+	const char *save_dir; /* fetch: keep the verified compressed index as
+				 SAVE_DIR/COMPONENT/binary-ARCH/Packages.EXT; NULL: don't */
 };
 
 /* Download Packages.xz (or .gz when the Release lists no .xz), verify and
  * parse it.  The compressed file lives in an unnamed temp file only. */
 int packages_index_fetch(const struct packages_fetch_request *req, struct packages_index *idx,
 			 struct mkfr_error *err);
+/* Offline: the index saved by an earlier fetch in DIR (same layout as
+ * save_dir), checked against req->release before it is parsed. */
+int packages_index_load(const struct packages_fetch_request *req, const char *dir,
+			struct packages_index *idx, struct mkfr_error *err);
+/* The index the Release lists for COMPONENT/ARCH (xz preferred, then gz);
+ * *rel_path (new string) is its path below dists/SUITE/.  NULL if none. */
+const struct release_checksum *packages_index_listed(const struct release_file *rel,
+						     const char *component, const char *arch,
+						     char **rel_path);
 
 #endif

@@ -10,6 +10,7 @@
 
 static const struct stage *const stages[] = {
 	&stage_plan,
+	&stage_fetch,
 	&stage_foreign,
 	&stage_setup_qemu,
 	&stage_second,
@@ -24,6 +25,14 @@ static double seconds_since(const struct timespec *t0)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+bool pipeline_has_stage(const char *name)
+{
+	for (size_t i = 0; i < N_STAGES; i++)
+		if (strcmp(stages[i]->name, name) == 0)
+			return true;
+	return false;
 }
 
 int pipeline_run(struct build *b, struct mkfr_error *err)
@@ -52,6 +61,12 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 		if (r > 0) /* the stage says the build is complete (--dry-run) */
 			break;
 		log_verbose("stage %s done in %.1f s", s->name, seconds_since(&t0));
+		if (b->opts->stop_after && strcmp(b->opts->stop_after, s->name) == 0) {
+			log_info("stopped after %s in %.1f s, as asked (--stop-after): nothing is kept",
+				 s->name, seconds_since(&start));
+			r = 1;
+			break;
+		}
 	}
 
 	if (r < 0 && signals_pending())
@@ -66,7 +81,7 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 			err->exit_code = 128 + signals_pending();
 		return -1;
 	}
-	if (!b->opts->dry_run)
+	if (!b->opts->dry_run && r == 0)
 		log_info("done in %.0f s: %s", seconds_since(&start), b->out);
 	return 0;
 }

@@ -16,8 +16,12 @@ struct stage {
 	void (*undo)(struct build *b);
 };
 
+/* Is there a stage of that name (for --stop-after)? */
+bool pipeline_has_stage(const char *name);
+
 /* Defined by each stage_*.c file. */
 extern const struct stage stage_plan;
+extern const struct stage stage_fetch;
 extern const struct stage stage_foreign;
 extern const struct stage stage_setup_qemu;
 extern const struct stage stage_second;

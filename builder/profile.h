@@ -25,6 +25,7 @@ enum profile_key_type {
 	KEY_PATHS,     /* comma list of such paths */
 	KEY_DIRS,      /* colon list of directories (search paths) */
 	KEY_HOSTNAME,  /* RFC 1123 host name */
+	KEY_COUNT,     /* a whole number 1..64 */
 };
 
 struct profile_key {

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const variant_choices[] = { "minbase", "buildd", "standard", NULL };
@@ -50,7 +51,11 @@ static const struct profile_key keys[] = {
 	  "host: the host's emulator only; mirror: qemu-user-static from the profile's mirror "
 	  "(verified, cached, not installed); auto: the host's, else the mirror's." },
 	{ "cache_dir", KEY_PATH, "/var/cache/mkforeignroot", false, NULL,
-	  "Where downloaded files are kept between builds (emulators from the mirror)." },
+	  "Where downloads are kept between builds: .debs, indexes, emulators from the mirror." },
+	{ "connections", KEY_COUNT, "8", false, NULL,
+	  "Parallel downloads from the mirror." },
+	{ "proxy", KEY_URL, NULL, false, NULL,
+	  "HTTP proxy for every download (e.g. an apt-cacher-ng); default: http_proxy etc." },
 	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
 	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
 	{ NULL, 0, NULL, false, NULL, NULL },
@@ -230,6 +235,12 @@ bool profile_value_valid(const struct profile_key *key, const char *v, const cha
 	case KEY_HOSTNAME:
 		*why = "must be a host name label (letters, digits, -; at most 63)";
 		return is_hostname(v);
+	case KEY_COUNT: {
+		*why = "must be a whole number from 1 to 64";
+		char *end;
+		long n = strtol(v, &end, 10);
+		return *v && *end == '\0' && n >= 1 && n <= 64;
+	}
 	}
 	*why = "unknown key type";
 	return false;

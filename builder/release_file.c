@@ -259,27 +259,36 @@ int release_file_check_valid_until(const struct release_file *rel, time_t now,
 			 "for a snapshot or archive mirror", origin, rel->valid_until_text);
 }
 
-int release_file_fetch(const struct release_fetch_request *req, struct release_file *rel,
-		       struct mkfr_error *err)
+int release_file_download(const struct release_fetch_request *req, char **text, size_t *len,
+			  struct mkfr_error *err)
 {
 	autofree char *url = NULL;
-	autofree char *text = NULL;
 	struct http_get_opts o = HTTP_GET_OPTS_INIT;
-	struct openpgp_verified v;
-	size_t len;
-
-	memset(rel, 0, sizeof(*rel));
 	if (asprintf(&url, "%s/dists/%s/InRelease", req->mirror, req->suite) < 0) {
 		url = NULL;
 		return mkfr_fail(err, ENOMEM, "InRelease");
 	}
 	o.proxy = req->proxy;
 	o.max_size = INRELEASE_MAX_BYTES;
-	if (http_get_to_memory(url, &o, &text, &len, err) < 0)
-		return -1;
-	if (openpgp_verify_clearsigned(text, len, req->keyring, url, &v, err) < 0)
-		return -1;
-	int r = release_file_parse(v.plaintext, url, rel, err);
+	return http_get_to_memory(url, &o, text, len, err);
+}
+
+int release_file_verify(const struct release_fetch_request *req, const char *text, size_t len,
+			const char *origin, struct release_file *rel, struct mkfr_error *err)
+{
+	struct openpgp_verified v;
+	memset(rel, 0, sizeof(*rel));
+	if (req->keyring) {
+		if (openpgp_verify_clearsigned(text, len, req->keyring, origin, &v, err) < 0)
+			return -1;
+	} else {
+		/* --no-check-gpg: the caller warned; take the text between the
+		 * signature armour as it is. */
+		memset(&v, 0, sizeof(v));
+		if (openpgp_clearsigned_body(text, len, &v.plaintext, err) < 0)
+			return -1;
+	}
+	int r = release_file_parse(v.plaintext, origin, rel, err);
 	if (r == 0) {
 		rel->signer_fpr = steal_pointer(&v.signer_fpr);
 		/* A validly signed Release of another suite (oldstable served for
@@ -287,17 +296,32 @@ int release_file_fetch(const struct release_fetch_request *req, struct release_f
 		if (!(rel->suite && strcmp(rel->suite, req->suite) == 0) &&
 		    !(rel->codename && strcmp(rel->codename, req->suite) == 0)) {
 			mkfr_fail(err, 0, "%s: is for suite %s (%s), not %s: the mirror is "
-				  "misconfigured; use another mirror", url,
+				  "misconfigured; use another mirror", origin,
 				  rel->suite ? rel->suite : "?", rel->codename ? rel->codename : "?",
 				  req->suite);
 			release_file_free(rel);
 			r = -1;
 		} else if (req->check_valid_until &&
-		    release_file_check_valid_until(rel, time(NULL), url, err) < 0) {
+		    release_file_check_valid_until(rel, time(NULL), origin, err) < 0) {
 			release_file_free(rel);
 			r = -1;
 		}
 	}
 	openpgp_verified_free(&v);
 	return r;
+}
+
+int release_file_fetch(const struct release_fetch_request *req, struct release_file *rel,
+		       struct mkfr_error *err)
+{
+	autofree char *text = NULL, *url = NULL;
+	size_t len;
+	memset(rel, 0, sizeof(*rel));
+	if (release_file_download(req, &text, &len, err) < 0)
+		return -1;
+	if (asprintf(&url, "%s/dists/%s/InRelease", req->mirror, req->suite) < 0) {
+		url = NULL;
+		return mkfr_fail(err, ENOMEM, "InRelease");
+	}
+	return release_file_verify(req, text, len, url, rel, err);
 }

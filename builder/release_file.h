@@ -59,4 +59,14 @@ struct release_fetch_request {
 int release_file_fetch(const struct release_fetch_request *req, struct release_file *rel,
 		       struct mkfr_error *err);
 
+/* The two halves of release_file_fetch, for callers that keep the signed
+ * text (the fetch stage caches it for offline builds and hands the very
+ * same file to debootstrap).  download: the raw InRelease, unverified.
+ * verify: signature (unless req->keyring is NULL: --no-check-gpg), parse,
+ * suite and Valid-Until checks; origin names the text in messages. */
+int release_file_download(const struct release_fetch_request *req, char **text, size_t *len,
+			  struct mkfr_error *err);
+int release_file_verify(const struct release_fetch_request *req, const char *text, size_t len,
+			const char *origin, struct release_file *rel, struct mkfr_error *err);
+
 #endif

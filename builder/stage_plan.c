@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
 /* Shipped cleanup hooks (sorted), then the profile's, all executable. */
 static int resolve_hooks(struct build *b, struct mkfr_error *err)
 {
@@ -112,6 +114,11 @@ static void print_dry_run(const struct build *b)
 		printf("  %-18s = %-40s # %s\n", k->name, v, profile_origin(b->profile, k->name));
 	}
 	printf("commands\n");
+	printf("  %-11s %s: InRelease (verified with %s), Packages, then debootstrap's package "
+	       "set,\n  %-11s %s connections, into %s/debs; a local mirror in %s/tmp\n", "fetch",
+	       b->opts->offline ? "offline, from the cache" : profile_get(b->profile, "mirror"),
+	       b->opts->no_check_gpg ? "nothing: --no-check-gpg" : b->keyring_path, "",
+	       profile_get(b->profile, "connections"), b->cache_dir, b->cache_dir);
 	autostrv char **fa = stage_foreign_argv(b);
 	print_argv("foreign", NULL, fa);
 	if (b->emu.emulator || b->emu.mirror) {
@@ -183,14 +190,26 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		profile_set_value(b->profile, "mirror", mirror, "host apt sources");
 	}
 	const char *keyring = profile_get(b->profile, "keyring");
-	if (keyring) {
-		autofree char *abs = profile_resolve_path(b->profile, "keyring", keyring);
-		if (!abs || access(abs, R_OK) != 0)
-			return mkfr_fail_usage(err, "%s: key 'keyring': cannot read %s%s",
-					       profile_origin(b->profile, "keyring"), abs ? abs : keyring,
-					       strstr(keyring, "debian-archive") ?
-						       " (install the Debian package debian-archive-keyring)" : "");
-	}
+	/* The keyring that signs the suite's Release: the profile's, else
+	 * Debian's (debootstrap's default for Debian suites). */
+	b->keyring_path = keyring ? profile_resolve_path(b->profile, "keyring", keyring)
+				  : strdup(DEBIAN_KEYRING);
+	if (!b->keyring_path || access(b->keyring_path, R_OK) != 0)
+		return mkfr_fail_usage(err, "%s: key 'keyring': cannot read %s%s",
+				       keyring ? profile_origin(b->profile, "keyring") : "default",
+				       b->keyring_path ? b->keyring_path : keyring,
+				       strstr(b->keyring_path ? b->keyring_path : "", "debian-archive") ?
+					       " (install the Debian package debian-archive-keyring)" : "");
+	/* MKFR_CACHE_DIR replaces the default (CI jobs, tests), not a value a
+	 * profile or --set gave. */
+	const char *env_cache = getenv("MKFR_CACHE_DIR");
+	if (env_cache && *env_cache && strcmp(profile_origin(b->profile, "cache_dir"), "default") == 0)
+		profile_set_value(b->profile, "cache_dir", env_cache, "MKFR_CACHE_DIR");
+	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
+	autofree char *mirror_base = stale_work_name("mirror", getpid());
+	if (!b->cache_dir || !mirror_base ||
+	    asprintf(&b->local_mirror, "%s/tmp/%s", b->cache_dir, mirror_base) < 0)
+		return mkfr_fail(err, ENOMEM, "plan");
 	if (resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
 		return -1;
 	if (resolve_emulation(b, err) < 0)
@@ -219,6 +238,9 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 			return mkfr_fail(err, errno, "cannot write the log %s", b->opts->log_path);
 	}
 	stale_cleanup(out_dir);
+	autofree char *cache_tmp = NULL;
+	if (asprintf(&cache_tmp, "%s/tmp", b->cache_dir) > 0)
+		stale_cleanup_dir(cache_tmp);
 	if (enter_private_mount_namespace(err) < 0)
 		return -1;
 	if (mkdir(b->work, 0755) < 0)

@@ -108,6 +108,11 @@ static void clean_work_dirs(const char *out_dir)
 	}
 }
 
+void stale_cleanup_dir(const char *dir)
+{
+	clean_work_dirs(dir);
+}
+
 void stale_cleanup(const char *out_dir)
 {
 	clean_entries();

@@ -15,4 +15,8 @@ char *stale_work_name(const char *base, pid_t pid);
  * `out_dir`; says what it removed.  Never fails the build. */
 void stale_cleanup(const char *out_dir);
 
+/* Only the work directories ".mkfr-PID-*" of dead runs in dir (the local
+ * mirrors in cache_dir/tmp). */
+void stale_cleanup_dir(const char *dir);
+
 #endif

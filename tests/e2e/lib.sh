@@ -12,6 +12,8 @@ T_DIR=$(mktemp -d /tmp/mkfr-e2e.XXXXXX)
 T_PIDS=""
 T_MOUNTED_BINFMT=""
 T_CLEANUPS=""
+# Downloads go to the test's own cache, never the host's /var/cache.
+export MKFR_CACHE_DIR=$T_DIR/cache
 
 ok() { # ok CONDITION-STATUS DESCRIPTION
 	T_N=$((T_N + 1))
