@@ -43,10 +43,10 @@ struct build {
 	struct emulation emu;
 	struct emulator_mirror_request emu_mirror; /* emu.mirror points here, or is NULL */
 
-	/* fetch: the verified indexes and .debs laid out as a mirror that
-	 * debootstrap --foreign reads (file://), below cache_dir/tmp. */
-	char *local_mirror;
-	bool local_mirror_created;
+	/* fetch: its scratch directory below cache_dir/tmp (the indexes it
+	 * verified, the empty tarball debootstrap --unpack-tarball is given). */
+	char *fetch_dir;
+	bool fetch_dir_created;
 
 	bool policy_rc_added;
 	char **hooks;         /* shipped, then profile hooks (absolute paths) */

@@ -172,7 +172,7 @@ static int cmd_build(int argc, char **argv)
 	emulation_free(&b.emu);
 	free(b.keyring_path);
 	free(b.cache_dir);
-	free(b.local_mirror);
+	free(b.fetch_dir);
 	strv_free(b.hooks);
 	if (r < 0) {
 		log_error("%s", err.msg);

@@ -429,5 +429,31 @@ int packages_index_load(const struct packages_fetch_request *req, const char *di
 		return mkfr_fail(err, 0, "%s does not match its Release entry (size %llu, SHA256 %.12s...): "
 				 "the cached index is stale or damaged; build once online", path,
 				 (unsigned long long)size, hex);
+	if (req->save_dir && save_index(fd, req->save_dir, rel_path, err) < 0)
+		return -1;
 	return parse_compressed(fd, path, idx, err);
+}
+
+int packages_index_decompress(const char *compressed, const char *out_path, struct mkfr_error *err)
+{
+	autoarchive struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	if (!a)
+		return mkfr_fail(err, ENOMEM, "%s", compressed);
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, compressed, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &entry) != ARCHIVE_OK)
+		return mkfr_fail(err, 0, "%s: cannot decompress: %s", compressed, archive_error_string(a));
+	autodiscard struct atomic_file out = ATOMIC_FILE_INIT;
+	if (atomic_file_open(&out, out_path, 0644, err) < 0)
+		return -1;
+	char buf[65536];
+	la_ssize_t n;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (write(out.fd, buf, (size_t)n) != n)
+			return mkfr_fail(err, errno, "cannot write %s", out_path);
+	if (n < 0)
+		return mkfr_fail(err, 0, "%s: cannot decompress: %s", compressed, archive_error_string(a));
+	return atomic_file_commit(&out, err);
 }

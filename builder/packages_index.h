@@ -61,6 +61,9 @@ int packages_index_fetch(const struct packages_fetch_request *req, struct packag
  * save_dir), checked against req->release before it is parsed. */
 int packages_index_load(const struct packages_fetch_request *req, const char *dir,
 			struct packages_index *idx, struct mkfr_error *err);
+/* Decompress a saved index to `out` (plain text: what apt keeps in
+ * /var/lib/apt/lists). */
+int packages_index_decompress(const char *compressed, const char *out, struct mkfr_error *err);
 /* The index the Release lists for COMPONENT/ARCH (xz preferred, then gz);
  * *rel_path (new string) is its path below dists/SUITE/.  NULL if none. */
 const struct release_checksum *packages_index_listed(const struct release_file *rel,

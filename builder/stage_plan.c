@@ -114,11 +114,11 @@ static void print_dry_run(const struct build *b)
 		printf("  %-18s = %-40s # %s\n", k->name, v, profile_origin(b->profile, k->name));
 	}
 	printf("commands\n");
-	printf("  %-11s %s: InRelease (verified with %s), Packages, then debootstrap's package "
-	       "set,\n  %-11s %s connections, into %s/debs; a local mirror in %s/tmp\n", "fetch",
+	printf("  %-11s %s: InRelease (verified with %s), Packages, debootstrap's package set;\n"
+	       "  %-11s .debs with %s connections into %s/debs; seed %s for --unpack-tarball\n", "fetch",
 	       b->opts->offline ? "offline, from the cache" : profile_get(b->profile, "mirror"),
 	       b->opts->no_check_gpg ? "nothing: --no-check-gpg" : b->keyring_path, "",
-	       profile_get(b->profile, "connections"), b->cache_dir, b->cache_dir);
+	       profile_get(b->profile, "connections"), b->cache_dir, b->work);
 	autostrv char **fa = stage_foreign_argv(b);
 	print_argv("foreign", NULL, fa);
 	if (b->emu.emulator || b->emu.mirror) {
@@ -206,9 +206,9 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 	if (env_cache && *env_cache && strcmp(profile_origin(b->profile, "cache_dir"), "default") == 0)
 		profile_set_value(b->profile, "cache_dir", env_cache, "MKFR_CACHE_DIR");
 	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
-	autofree char *mirror_base = stale_work_name("mirror", getpid());
-	if (!b->cache_dir || !mirror_base ||
-	    asprintf(&b->local_mirror, "%s/tmp/%s", b->cache_dir, mirror_base) < 0)
+	autofree char *fetch_base = stale_work_name("fetch", getpid());
+	if (!b->cache_dir || !fetch_base ||
+	    asprintf(&b->fetch_dir, "%s/tmp/%s", b->cache_dir, fetch_base) < 0)
 		return mkfr_fail(err, ENOMEM, "plan");
 	if (resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
 		return -1;
