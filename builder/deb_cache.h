@@ -64,18 +64,4 @@ int deb_cache_lock(struct deb_cache *c, const char *file_name, bool wait, struct
 void deb_cache_unlock(struct deb_cache *c, const char *file_name);
 bool deb_cache_holds(const struct deb_cache *c, const char *file_name);
 
-/* A directory for `debootstrap --cache-dir=DIR`: `dir` (created, must not
- * exist) gets a hard link to each package's cached file, or a copy when
- * the cache is on another filesystem, plus an empty partial/.
- *
- * Why not the cache itself: for a file that is missing or fails its
- * checksum, debootstrap deletes it and downloads it with `wget -O` straight
- * under its final name; in the shared cache other builds could see it half
- * written.  In a private directory that only ever loses a link, and with
- * partial/ present debootstrap downloads there first and renames.
- * debootstrap checks the size and SHA256 of every file it takes from
- * --cache-dir against its own index, so each is verified twice. */
-int deb_cache_link_dir(const struct deb_cache *c, const struct deb_package *const *pkgs,
-		       size_t n, const char *dir, struct mkfr_error *err);
-
 #endif

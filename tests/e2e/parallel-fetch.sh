@@ -188,11 +188,5 @@ f2=$(awk '{ print $2 }' "$T_DIR/d2.out")
 [ $((f1 + f2)) -eq "$n" ] ; ok $? "each file was downloaded by one of them only ($f1 + $f2 = $n)"
 [ "$(count_debs)" -eq "$n" ] && cache_clean ; ok $? "all $n are in the cache, verified; no temporary file"
 
-# The directory debootstrap gets.
-fetch "$T_DIR/link.log" --link-dir "$T_DIR/for-debootstrap"; rc=$?
-ok $rc "a --cache-dir directory of links is made"
-[ "$(find "$T_DIR/for-debootstrap" -maxdepth 1 -name '*.deb' -links 2 | wc -l)" -eq "$n" ]
-ok $? "with a hard link to each cached package"
-
 ! ps -eo pid,args | grep -v grep | grep -qF "$T_DIR" ; ok $? "no process of ours is left"
 done_testing

@@ -5,7 +5,7 @@
  *       verified InRelease -> main Packages; prints one line per package:
  *       FILENAME SIZE SHA256 PACKAGE VERSION ARCH
  *   fetch-debs fetch [--connections N] [--tries N] [--stall-seconds S]
- *                    [--proxy URL] [--link-dir DIR] MIRROR CACHE_DIR LIST
+ *                    [--proxy URL] MIRROR CACHE_DIR LIST
  *       brings LIST's packages (lines as resolve prints them) into
  *       CACHE_DIR/debs and prints what it did.
  */
@@ -26,7 +26,7 @@ static int usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s resolve MIRROR SUITE ARCH KEYRING PACKAGE...\n"
 		"       %s fetch [--connections N] [--tries N] [--stall-seconds S] [--proxy URL] "
-		"[--link-dir DIR] MIRROR CACHE_DIR LIST\n", argv0, argv0);
+		"MIRROR CACHE_DIR LIST\n", argv0, argv0);
 	return 2;
 }
 
@@ -110,11 +110,9 @@ static int fetch(int argc, char **argv)
 		{ "tries", required_argument, NULL, 't' },
 		{ "stall-seconds", required_argument, NULL, 's' },
 		{ "proxy", required_argument, NULL, 'p' },
-		{ "link-dir", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fetch_debs_request req = { 0 };
-	const char *link_dir = NULL;
 	struct mkfr_error err;
 	struct deb_cache cache;
 	struct deb_package *pkgs = NULL;
@@ -129,7 +127,6 @@ static int fetch(int argc, char **argv)
 		case 't': req.fetch.tries = atoi(optarg); break;
 		case 's': req.fetch.stall_seconds = atoi(optarg); break;
 		case 'p': req.fetch.proxy = optarg; break;
-		case 'l': link_dir = optarg; break;
 		default: return usage(argv[0]);
 		}
 	}
@@ -153,8 +150,6 @@ static int fetch(int argc, char **argv)
 	printf("fetched %zu files, %.1f MB in %.2f s (%.1f MB/s); %zu in the cache; %zu fetched "
 	       "by another build; %u retries\n", t->files, mbytes, t->seconds,
 	       t->seconds > 0 ? mbytes / t->seconds : 0.0, res.cached, res.waited, t->retries);
-	if (r == 0 && link_dir && deb_cache_link_dir(&cache, ptrs, n, link_dir, &err) < 0)
-		r = -1;
 	if (r < 0)
 		log_error("%s", err.msg);
 	deb_cache_close(&cache);

@@ -228,32 +228,6 @@ static void test_locks(void)
 	close(go[1]);
 }
 
-static void test_link_dir(void)
-{
-	struct mkfr_error err;
-	struct deb_cache c;
-	struct fixture a, b;
-	char link_dir[700], p[900];
-	struct stat st;
-
-	make_pkg(&a, "alpha", "1.0", "alpha's bytes\n");
-	make_pkg(&b, "beta", "2:0.1", "beta's bytes\n");
-	deb_cache_open(&c, cache_dir, &err);
-	put_in_cache(&c, &a, a.content, strlen(a.content));
-	put_in_cache(&c, &b, b.content, strlen(b.content));
-	const struct deb_package *pkgs[] = { &a.pkg, &b.pkg };
-	snprintf(link_dir, sizeof(link_dir), "%s/for-debootstrap", dir);
-	ok(deb_cache_link_dir(&c, pkgs, 2, link_dir, &err) == 0, "a --cache-dir directory is made");
-	snprintf(p, sizeof(p), "%s/beta_2%%3a0.1_armel.deb", link_dir);
-	ok(stat(p, &st) == 0 && st.st_nlink == 2, "holding hard links to the cached files");
-	snprintf(p, sizeof(p), "%s/partial", link_dir);
-	ok(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "and partial/, so debootstrap's own downloads "
-	   "are renamed into place");
-	ok(count_entries(link_dir) == 3, "and nothing else");
-	ok(deb_cache_link_dir(&c, pkgs, 2, link_dir, &err) < 0, "an existing directory is refused");
-	deb_cache_close(&c);
-}
-
 static void test_fetch(void)
 {
 	struct mkfr_error err;
@@ -326,7 +300,6 @@ int main(void)
 	snprintf(debs, sizeof(debs), "%s/debs", cache_dir);
 	test_check();
 	test_locks();
-	test_link_dir();
 	test_fetch();
 	return tap_done();
 }
