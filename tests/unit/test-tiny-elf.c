@@ -49,6 +49,13 @@ int main(void)
 	struct mkfr_error err = { 0 };
 	unsigned char elf[TINY_ELF_MAX];
 
+	/* Probes go to a temp dir of this test only, so other tests running
+	 * at the same time cannot make the leftover check below fail. */
+	char tmp[] = "/tmp/mkfr-test-tiny-elf.XXXXXX";
+	if (!mkdtemp(tmp))
+		return 1;
+	setenv("TMPDIR", tmp, 1);
+
 	for (size_t i = 0; i < n; i++) {
 		if (!a[i].qemu)
 			continue;
@@ -77,10 +84,13 @@ int main(void)
 		   EXEC_PROBE_STATUS);
 	}
 	glob_t g;
-	int left = glob("/tmp/mkfr-probe.*", 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
+	char pattern[64];
+	snprintf(pattern, sizeof(pattern), "%s/mkfr-probe.*", tmp);
+	int left = glob(pattern, 0, NULL, &g) == 0 ? (int)g.gl_pathc : 0;
 	if (left)
 		globfree(&g);
-	ok(left == 0, "no probe directory is left in /tmp (%d found)", left);
+	ok(left == 0, "no probe directory is left behind (%d found)", left);
+	ok(rmdir(tmp) == 0, "the test's temp dir is empty and removed");
 
 	struct debian_arch x32 = { "x32", "x86_64-linux-gnux32", NULL, 1, 1, 62 };
 	ok(!tiny_elf_supported(&x32), "an architecture without a program is reported");
