@@ -16,11 +16,15 @@ out="$T_DIR/sysroot"
 triplet=arm-linux-gnueabi
 
 binfmt_before=$(binfmt_snapshot)
-tmp_before=$(ls -A /tmp | grep -v "^${T_DIR##*/}\$")
+tmp_before=$(ls -A /tmp)
 
 t0=$(date +%s)
-"$MKFR" --profile armel-bookworm --set sysroot=yes --set packages=zlib1g-dev \
-	--log "$T_DIR/build.log" "$out" > "$T_DIR/build.out" 2>&1; rc=$?
+# In the background only to learn its pid: other tests may run builds at
+# the same time, so the host checks below look for this build's traces.
+start_bg "$T_DIR/build.out" --profile armel-bookworm --set sysroot=yes --set packages=zlib1g-dev \
+	--log "$T_DIR/build.log" "$out"
+build_pid=$BG_PID
+wait "$build_pid"; rc=$?
 ok $rc "build armel-bookworm with sysroot=yes and zlib1g-dev (exit $rc, $(($(date +%s) - t0)) s)"
 tail -n 4 "$T_DIR/build.out" | diag
 [ $rc -eq 0 ] || { echo "Bail out! the build failed"; exit 1; }
@@ -72,11 +76,14 @@ target_link_libraries(zprog ZLIB::ZLIB)
 file(WRITE "${CMAKE_BINARY_DIR}/found.txt" "${ZLIB_LIBRARIES}\n${ZLIB_INCLUDE_DIRS}\n${ZPC_VERSION}\n")
 CMAKE
 
-flags=$("$out.pkg-config" --cflags --libs zlib 2>"$T_DIR/pc.err"); rc=$?
-ok $rc "OUT.pkg-config --cflags --libs zlib: $flags"
-cat "$T_DIR/pc.err" | diag
+cflags=$("$out.pkg-config" --cflags zlib 2>"$T_DIR/pc.err") &&
+	libs=$("$out.pkg-config" --libs zlib 2>>"$T_DIR/pc.err"); rc=$?
+ok $rc "OUT.pkg-config --cflags / --libs zlib: $cflags $libs"
+diag < "$T_DIR/pc.err"
+# The libraries after the source: Debian's gcc links with --as-needed, so
+# a -lz before prog.c is dropped before anything needs it.
 # shellcheck disable=SC2086
-arm-linux-gnueabi-gcc --sysroot="$out" $flags "$src/prog.c" -o "$T_DIR/prog-cc" \
+arm-linux-gnueabi-gcc --sysroot="$out" $cflags "$src/prog.c" $libs -o "$T_DIR/prog-cc" \
 	-Wl,--trace > "$T_DIR/cc.out" 2>&1; rc=$?
 ok $rc "arm-linux-gnueabi-gcc --sysroot=OUT links prog.c with zlib"
 [ $rc -eq 0 ] || tail -n 8 "$T_DIR/cc.out" | diag
@@ -153,9 +160,13 @@ grep -v '^ok \|^FAIL ' "$T_DIR/manifest.check" | diag
 # --- the host ----------------------------------------------------------------
 [ -z "$(our_mounts)" ] ; ok $? "no mount under any work directory or OUT"
 ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "no work directory left"
-[ "$(binfmt_snapshot)" = "$binfmt_before" ] ; ok $? "binfmt_misc entries exactly as before"
-new_tmp=$(comm -13 <(echo "$tmp_before" | sort) <(ls -A /tmp | grep -v "^${T_DIR##*/}\$" | sort) |
-	grep -iE 'mkfr|mkforeignroot|gnupg|gpg' || true)
+ls /proc/sys/fs/binfmt_misc/ | grep -q -- "-$build_pid\$"
+[ $? -ne 0 ] ; ok $? "no binfmt_misc entry of this build (pid $build_pid) on the host"
+[ "$(binfmt_snapshot)" = "$binfmt_before" ] ||
+	echo "binfmt_misc changed during the test (another test's build?)" | diag
+# Other tests' temporary directories (mkfr-e2e.*) may come and go meanwhile.
+new_tmp=$(comm -13 <(echo "$tmp_before" | sort) <(ls -A /tmp | sort) |
+	grep -v '^mkfr-e2e\.' | grep -iE 'mkfr|mkforeignroot|gnupg|gpg' || true)
 [ -z "$new_tmp" ] ; ok $? "nothing of the build left in /tmp"
 [ -n "$new_tmp" ] && echo "$new_tmp" | diag
 
