@@ -24,6 +24,13 @@ struct build_options {
 	const char *stop_after;
 };
 
+/* One .deb of the resolved set, as the fetch stage verified it. */
+struct fetched_deb {
+	char *name, *version, *architecture, *sha256;
+};
+
+struct installed_package; /* dpkg_status.h */
+
 struct build {
 	const struct build_options *opts;
 	struct profile *profile;
@@ -48,10 +55,31 @@ struct build {
 	char *fetch_dir;
 	bool fetch_dir_created;
 
+	/* fetch, for the manifest: the verified Release's Date and the .debs
+	 * it resolved and checked (stage_manifest.c). */
+	char *release_date;
+	struct fetched_deb *fetched;
+	size_t fetched_count;
+
+	/* sysroot=yes: the toolchain files written next to OUT (stage_sysroot.c). */
+	char *toolchain_cmake, *pkg_config_wrapper;
+	bool sysroot_files_written;
+
+	/* inventory and manifest (stage_manifest.c): what the rootfs holds,
+	 * read before output (a tarball output removes the tree), and the
+	 * manifest's path (NULL: manifest=no). */
+	struct installed_package *installed;
+	size_t installed_count;
+	char *emulator_version;
+	char *manifest_path;
+
 	bool policy_rc_added;
 	char **hooks;         /* shipped, then profile hooks (absolute paths) */
 	int log_fd;           /* --log, or -1 */
 };
+
+/* Free what the stages collected (fetched set, inventory, file names). */
+void build_free_results(struct build *b);
 
 /* Argument vectors each stage runs; also printed by --dry-run. */
 char **stage_foreign_argv(const struct build *b);

@@ -40,6 +40,8 @@ static void usage(FILE *f)
 	      "      --cache-dir DIR    downloads kept here (same as --set cache_dir=DIR)\n"
 	      "      --offline          build from the cache only; never contact the mirror\n"
 	      "      --no-check-gpg     do not check the Release signature (loud warning)\n"
+	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
+	      "                         `no`: none; same as --set manifest=FILE)\n"
 	      "      --stop-after STAGE run up to STAGE, then undo it all (benchmarks)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
@@ -85,6 +87,7 @@ static int cmd_build(int argc, char **argv)
 		{ "cache-dir", required_argument, NULL, 'C' },
 		{ "stop-after", required_argument, NULL, 'S' },
 		{ "qemu", required_argument, NULL, 'Q' },
+		{ "manifest", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
@@ -111,7 +114,7 @@ static int cmd_build(int argc, char **argv)
 		case 'S':
 			if (!pipeline_has_stage(optarg)) {
 				log_error("--stop-after: no stage '%s' (plan, fetch, foreign, setup_qemu, "
-					  "second, cleanup, output)", optarg);
+					  "second, cleanup, sysroot, inventory, output, manifest)", optarg);
 				return MKFR_EXIT_USAGE;
 			}
 			opts.stop_after = optarg;
@@ -121,6 +124,9 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'Q':
 			strv_pushf(&sets, "qemu=%s", optarg);
+			break;
+		case 'M':
+			strv_pushf(&sets, "manifest=%s", optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;
@@ -174,6 +180,7 @@ static int cmd_build(int argc, char **argv)
 	free(b.cache_dir);
 	free(b.fetch_dir);
 	strv_free(b.hooks);
+	build_free_results(&b);
 	if (r < 0) {
 		log_error("%s", err.msg);
 		return err.exit_code ? err.exit_code : MKFR_EXIT_FAILURE;

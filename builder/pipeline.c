@@ -15,7 +15,10 @@ static const struct stage *const stages[] = {
 	&stage_setup_qemu,
 	&stage_second,
 	&stage_cleanup,
+	&stage_sysroot,
+	&stage_inventory,
 	&stage_output,
+	&stage_manifest,
 };
 
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))

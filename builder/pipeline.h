@@ -26,7 +26,10 @@ extern const struct stage stage_foreign;
 extern const struct stage stage_setup_qemu;
 extern const struct stage stage_second;
 extern const struct stage stage_cleanup;
+extern const struct stage stage_sysroot;
+extern const struct stage stage_inventory;
 extern const struct stage stage_output;
+extern const struct stage stage_manifest;
 
 /* Run the whole pipeline; returns 0 or -1 with *err (exit code in it). */
 int pipeline_run(struct build *b, struct mkfr_error *err);

@@ -58,6 +58,11 @@ static const struct profile_key keys[] = {
 	  "HTTP proxy for every download (e.g. an apt-cacher-ng); default: http_proxy etc." },
 	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
 	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
+	{ "sysroot", KEY_BOOL, "no", false, NULL,
+	  "yes: make the rootfs a cross-compilation sysroot (absolute symlinks made relative) and "
+	  "write OUT.toolchain.cmake and OUT.pkg-config next to it." },
+	{ "manifest", KEY_PATH, NULL, false, NULL,
+	  "Where the JSON manifest of the build goes (default: OUT.manifest.json); no: none." },
 	{ NULL, 0, NULL, false, NULL, NULL },
 };
 

@@ -172,6 +172,11 @@ static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+bool rootfs_is_mount_root(int dirfd, const char *name, dev_t parent_dev)
+{
+	return is_mount_root(dirfd, name, parent_dev);
+}
+
 /* Empty the directory `fd` (on device `dev`) and everything below it. */
 static int empty_dir(int fd, dev_t dev, const char *shown, struct mkfr_error *err)
 {

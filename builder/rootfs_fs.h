@@ -36,6 +36,10 @@ bool rootfs_is_symlink(int rootfd, const char *path);
  * path is not an error. */
 int rootfs_remove(int rootfd, const char *path, struct mkfr_error *err);
 
+/* Is dirfd/name (not followed) the root of another mount, or can that not
+ * be told?  Tree walks stop there.  parent_dev: st_dev of dirfd. */
+bool rootfs_is_mount_root(int dirfd, const char *name, dev_t parent_dev);
+
 /* Remove the directory tree at host path `dir` (our own work directory),
  * never following symlinks and refusing to enter other filesystems. */
 int remove_tree(const char *dir, struct mkfr_error *err);

@@ -383,6 +383,31 @@ static int split_inline_sig(struct fetch_context *c, const char *release_name,
 	return 0;
 }
 
+/* What the manifest reports about where the rootfs came from: the signed
+ * Release's Date and each .deb with the SHA256 it was verified against.
+ * Copied, because the indexes they point into are freed with the stage. */
+static int remember_for_manifest(struct fetch_context *c, const struct package_set *set,
+				 struct mkfr_error *err)
+{
+	struct build *b = c->b;
+	if (c->rel.date_text && !(b->release_date = strdup(c->rel.date_text)))
+		return mkfr_fail(err, ENOMEM, "fetch");
+	b->fetched = calloc(set->count ? set->count : 1, sizeof(*b->fetched));
+	if (!b->fetched)
+		return mkfr_fail(err, ENOMEM, "fetch");
+	for (size_t i = 0; i < set->count; i++) {
+		const struct deb_package *p = set->items[i].package;
+		struct fetched_deb *d = &b->fetched[b->fetched_count++];
+		d->name = strdup(p->package);
+		d->version = strdup(p->version);
+		d->architecture = strdup(p->architecture ? p->architecture : "");
+		d->sha256 = strdup(p->sha256 ? p->sha256 : "");
+		if (!d->name || !d->version || !d->architecture || !d->sha256)
+			return mkfr_fail(err, ENOMEM, "fetch");
+	}
+	return 0;
+}
+
 /* The apt lists, named after the real mirror (so debootstrap writes a
  * sources.list naming it), and debootstrap's own record of what to unpack
  * and install. */
@@ -504,6 +529,8 @@ static int fetch_run(struct build *b, struct mkfr_error *err)
 		r = resolve(&c, &set, err);
 	if (r == 0)
 		r = obtain_debs(&c, &set, err);
+	if (r == 0)
+		r = remember_for_manifest(&c, &set, err);
 	if (r == 0)
 		r = seed_lists_and_plan(&c, &set, err);
 	package_set_free(&set);

@@ -145,8 +145,15 @@ static void print_dry_run(const struct build *b)
 		char *hook_argv[] = { b->hooks[i], b->work, NULL };
 		print_argv("hook", NULL, hook_argv);
 	}
+	if (profile_get_bool(b->profile, "sysroot"))
+		printf("  %-11s absolute symlinks made relative; write %s.toolchain.cmake and %s.pkg-config\n",
+		       "sysroot", b->out, b->out);
 	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d; rename %s -> %s\n", "output",
 	       b->work, b->out);
+	const char *manifest = profile_get(b->profile, "manifest");
+	if (!manifest || strcmp(manifest, "no") != 0)
+		printf("  %-11s %s%s\n", "manifest", manifest ? manifest : b->out,
+		       manifest ? "" : ".manifest.json");
 }
 
 /* binfmt= and qemu= from the profile (already checked against their choices). */
