@@ -8,7 +8,7 @@
 
 void build_free_results(struct build *b)
 {
-	free(b->release_date);
+	free(b->release_date_text);
 	for (size_t i = 0; i < b->fetched_count; i++) {
 		free(b->fetched[i].name);
 		free(b->fetched[i].version);
@@ -21,7 +21,7 @@ void build_free_results(struct build *b)
 	free(b->manifest_path);
 	free(b->toolchain_cmake);
 	free(b->pkg_config_wrapper);
-	b->release_date = b->emulator_version = b->manifest_path = NULL;
+	b->release_date_text = b->emulator_version = b->manifest_path = NULL;
 	b->toolchain_cmake = b->pkg_config_wrapper = NULL;
 	b->fetched = NULL;
 	b->installed = NULL;

@@ -6,10 +6,12 @@
 #include "arch.h"
 #include "emulation.h"
 #include "error.h"
+#include "output_format.h"
 #include "profile.h"
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct build_options {
 	const char *profile_name;
@@ -41,6 +43,18 @@ struct build {
 	char *work;           /* the rootfs while it is built: OUTDIR/.mkfr-<pid>-<base> */
 	bool work_created;
 	bool output_done;
+	enum output_format format;
+	/* Tar formats: the tarball while it is written, next to OUT (renamed
+	 * to OUT when complete): OUTDIR/.mkfr-<pid>-<base>.part */
+	char *out_part;
+	bool out_part_created;
+
+	/* Reproducible output: from SOURCE_DATE_EPOCH (plan), or with
+	 * reproducible=yes from the suite's Release date (fetch). */
+	bool reproducible;
+	bool epoch_from_env;
+	time_t source_date_epoch;
+	time_t release_date;  /* fetch: the Release file's Date, 0 if it has none */
 
 	char *debootstrap;    /* host debootstrap program */
 	char *keyring_path;   /* absolute keyring for our own Release checks */
@@ -57,7 +71,7 @@ struct build {
 
 	/* fetch, for the manifest: the verified Release's Date and the .debs
 	 * it resolved and checked (stage_manifest.c). */
-	char *release_date;
+	char *release_date_text;
 	struct fetched_deb *fetched;
 	size_t fetched_count;
 

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	      "                                  show, add or remove binfmt_misc entries\n"
 	      "\n"
 	      "Build a Debian root filesystem for a foreign architecture into the new\n"
-	      "directory OUT (debootstrap + qemu-user).\n"
+	      "directory OUT, or the tarball OUT (debootstrap + qemu-user).\n"
 	      "\n"
 	      "Options:\n"
 	      "  -p, --profile NAME     shipped profile name or path to a profile file\n"
@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	      "      --binfmt MODE      auto, private or global (same as --set binfmt=MODE)\n"
 	      "      --qemu MODE        static, fix-binary or dynamic (same as --set qemu=MODE)\n"
 	      "      --cache-dir DIR    downloads kept here (same as --set cache_dir=DIR)\n"
+	      "      --format FORMAT    dir, tar, tar.gz, tar.xz or tar.zst (same as --set format=...);\n"
+	      "                         default: from OUT's name\n"
 	      "      --offline          build from the cache only; never contact the mirror\n"
 	      "      --no-check-gpg     do not check the Release signature (loud warning)\n"
 	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
@@ -88,6 +90,7 @@ static int cmd_build(int argc, char **argv)
 		{ "stop-after", required_argument, NULL, 'S' },
 		{ "qemu", required_argument, NULL, 'Q' },
 		{ "manifest", required_argument, NULL, 'M' },
+		{ "format", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
@@ -127,6 +130,9 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'M':
 			strv_pushf(&sets, "manifest=%s", optarg);
+			break;
+		case 'F':
+			strv_pushf(&sets, "format=%s", optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;
@@ -174,6 +180,7 @@ static int cmd_build(int argc, char **argv)
 	profile_free(b.profile);
 	free(b.out);
 	free(b.work);
+	free(b.out_part);
 	free(b.debootstrap);
 	emulation_free(&b.emu);
 	free(b.keyring_path);

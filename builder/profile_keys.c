@@ -13,6 +13,7 @@ static const char *const variant_choices[] = { "minbase", "buildd", "standard", 
 static const char *const binfmt_choices[] = { "auto", "private", "global", NULL };
 static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
 static const char *const emulator_source_choices[] = { "auto", "host", "mirror", NULL };
+static const char *const format_choices[] = { "dir", "tar", "tar.gz", "tar.xz", "tar.zst", NULL };
 
 static const struct profile_key keys[] = {
 	{ "description", KEY_TEXT, "", false, NULL,
@@ -56,6 +57,12 @@ static const struct profile_key keys[] = {
 	  "Parallel downloads from the mirror." },
 	{ "proxy", KEY_URL, NULL, false, NULL,
 	  "HTTP proxy for every download (e.g. an apt-cacher-ng); default: http_proxy etc." },
+	{ "format", KEY_ENUM, NULL, false, format_choices,
+	  "What OUT becomes: the rootfs directory, or a pax tarball (gzip, xz or zstd compressed); "
+	  "default: from OUT's name (*.tar, *.tar.gz, *.tgz, *.tar.xz, *.tar.zst), else dir." },
+	{ "reproducible", KEY_BOOL, "no", false, NULL,
+	  "yes: same inputs, same bytes: mtimes clamped to SOURCE_DATE_EPOCH or else the suite's "
+	  "Release date, logs, caches and machine-id removed (SOURCE_DATE_EPOCH set implies yes)." },
 	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
 	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
 	{ "sysroot", KEY_BOOL, "no", false, NULL,

@@ -254,6 +254,9 @@ int remove_tree(const char *dir, struct mkfr_error *err)
 {
 	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
+	/* Not a directory: a half-written tarball ("<work>.part"). */
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return unlink(dir) == 0 || errno == ENOENT ? 0 : mkfr_fail(err, errno, "cannot remove %s", dir);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : mkfr_fail(err, errno, "cannot open %s", dir);
 	if (fstat(fd, &st) < 0)

@@ -41,7 +41,8 @@ int rootfs_remove(int rootfd, const char *path, struct mkfr_error *err);
 bool rootfs_is_mount_root(int dirfd, const char *name, dev_t parent_dev);
 
 /* Remove the directory tree at host path `dir` (our own work directory),
- * never following symlinks and refusing to enter other filesystems. */
+ * never following symlinks and refusing to enter other filesystems; a file
+ * or symlink at `dir` is simply unlinked. */
 int remove_tree(const char *dir, struct mkfr_error *err);
 
 #endif

@@ -26,6 +26,11 @@ static char **hook_environment(const struct build *b)
 	strv_pushf(&env, "MKFR_CHECK_VALID_UNTIL=%s", profile_get(b->profile, "check_valid_until"));
 	/* binfmt=global only: the host entry this build registered. */
 	strv_pushf(&env, "MKFR_BINFMT_ENTRY=%s", b->emu.global_registered ? b->emu.binfmt_name : "");
+	/* The normalising hooks (logs, caches, machine-id) act only when the
+	 * output is to be reproducible: otherwise those files are the user's. */
+	strv_pushf(&env, "MKFR_REPRODUCIBLE=%s", b->reproducible ? "yes" : "no");
+	if (b->reproducible && !b->epoch_from_env)
+		strv_pushf(&env, "SOURCE_DATE_EPOCH=%lld", (long long)b->source_date_epoch);
 	return env;
 }
 

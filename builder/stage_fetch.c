@@ -166,6 +166,15 @@ static int obtain_release(struct fetch_context *c, struct mkfr_error *err)
 	}
 	if (release_file_verify(&c->rreq, text, len, origin, &c->rel, err) < 0)
 		return -1;
+	c->b->release_date = c->rel.date;
+	/* reproducible=yes without SOURCE_DATE_EPOCH: the suite's Release date
+	 * is the epoch, the same for every build from that archive state. */
+	if (c->b->reproducible && !c->b->epoch_from_env) {
+		if (!c->rel.date)
+			return mkfr_fail(err, 0, "reproducible=yes: %s has no Date to use as the epoch: "
+					 "set SOURCE_DATE_EPOCH", origin);
+		c->b->source_date_epoch = c->rel.date;
+	}
 	if (write_whole_file(local, text, len, err) < 0)
 		return -1;
 	if (!c->offline)
@@ -390,7 +399,7 @@ static int remember_for_manifest(struct fetch_context *c, const struct package_s
 				 struct mkfr_error *err)
 {
 	struct build *b = c->b;
-	if (c->rel.date_text && !(b->release_date = strdup(c->rel.date_text)))
+	if (c->rel.date_text && !(b->release_date_text = strdup(c->rel.date_text)))
 		return mkfr_fail(err, ENOMEM, "fetch");
 	b->fetched = calloc(set->count ? set->count : 1, sizeof(*b->fetched));
 	if (!b->fetched)

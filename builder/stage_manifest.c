@@ -195,7 +195,7 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 	json_object_object_add(root, "suite", json_object_new_string(profile_get(b->profile, "suite")));
 	json_object_object_add(root, "arch", json_object_new_string(b->arch->name));
 	json_object_object_add(root, "mirror", string_or_null(profile_get(b->profile, "mirror")));
-	json_object_object_add(root, "release_date", string_or_null(b->release_date));
+	json_object_object_add(root, "release_date", string_or_null(b->release_date_text));
 	json_object_object_add(root, "emulator", emulator_json(b));
 	json_object_object_add(root, "output", output);
 	json_object *sysroot = NULL;

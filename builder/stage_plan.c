@@ -12,7 +12,9 @@
 #include "stale.h"
 #include "userns.h"
 #include "strv.h"
+#include "tar_writer.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +59,48 @@ static int resolve_hooks(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
-/* OUT must not exist, or be an empty directory; its parent must exist. */
+/* format= if given, else OUT's name; a tarball's compressor must be built
+ * into libarchive, which is checked now rather than after the build. */
+static int resolve_format(struct build *b, struct mkfr_error *err)
+{
+	const char *name = profile_get(b->profile, "format");
+	if (!name)
+		b->format = output_format_from_path(b->opts->out);
+	else if (output_format_parse(name, &b->format) < 0)
+		return mkfr_fail_usage(err, "%s: key 'format': unknown format '%s'",
+				       profile_origin(b->profile, "format"), name);
+	if (output_format_is_tar(b->format) && tar_format_check(b->format, err) < 0)
+		return -1;
+	/* The toolchain files point a compiler at a directory tree. */
+	if (output_format_is_tar(b->format) && profile_get_bool(b->profile, "sysroot"))
+		return mkfr_fail_usage(err, "%s: key 'sysroot': a sysroot must be a directory, not a %s "
+				       "tarball: use format=dir (or an OUT without a tarball suffix)",
+				       profile_origin(b->profile, "sysroot"), output_format_name(b->format));
+	return 0;
+}
+
+/* SOURCE_DATE_EPOCH (reproducible-builds.org) turns reproducible mode on
+ * and fixes the epoch; reproducible=yes alone takes the Release date. */
+static int resolve_reproducible(struct build *b, struct mkfr_error *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	b->reproducible = profile_get_bool(b->profile, "reproducible");
+	if (!sde || !*sde)
+		return 0;
+	char *end;
+	errno = 0;
+	long long v = strtoll(sde, &end, 10);
+	if (!isdigit((unsigned char)*sde) || *end || errno || v < 0)
+		return mkfr_fail_usage(err, "SOURCE_DATE_EPOCH '%s': must be a whole number of seconds "
+				       "since 1970-01-01 UTC", sde);
+	b->reproducible = true;
+	b->epoch_from_env = true;
+	b->source_date_epoch = (time_t)v;
+	return 0;
+}
+
+/* OUT must not exist, or (dir format) be an empty directory; its parent
+ * must exist. */
 static int resolve_out(struct build *b, struct mkfr_error *err)
 {
 	autofree char *copy1 = strdup(b->opts->out), *copy2 = strdup(b->opts->out);
@@ -77,6 +120,9 @@ static int resolve_out(struct build *b, struct mkfr_error *err)
 		return mkfr_fail(err, ENOMEM, "OUT");
 
 	struct stat st;
+	if (lstat(b->out, &st) == 0 && output_format_is_tar(b->format))
+		return mkfr_fail_usage(err, "OUT '%s' exists: a tarball is never written over anything; "
+				       "remove it or choose another name", b->out);
 	if (lstat(b->out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return mkfr_fail_usage(err, "OUT '%s' exists and is not a directory: remove it or "
@@ -90,6 +136,10 @@ static int resolve_out(struct build *b, struct mkfr_error *err)
 	}
 	autofree char *work_base = stale_work_name(base, getpid());
 	if (asprintf(&b->work, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", work_base) < 0)
+		return mkfr_fail(err, ENOMEM, "OUT");
+	/* Named like the work directory, so a run killed with SIGKILL has
+	 * it removed by the next one (stale.c). */
+	if (output_format_is_tar(b->format) && asprintf(&b->out_part, "%s.part", b->work) < 0)
 		return mkfr_fail(err, ENOMEM, "OUT");
 	return 0;
 }
@@ -148,8 +198,18 @@ static void print_dry_run(const struct build *b)
 	if (profile_get_bool(b->profile, "sysroot"))
 		printf("  %-11s absolute symlinks made relative; write %s.toolchain.cmake and %s.pkg-config\n",
 		       "sysroot", b->out, b->out);
-	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d; rename %s -> %s\n", "output",
-	       b->work, b->out);
+	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d\n", "cleanup");
+	if (!output_format_is_tar(b->format)) {
+		printf("  %-11s rename %s -> %s\n", "output", b->work, b->out);
+	} else {
+		char epoch[64] = "";
+		if (b->epoch_from_env)
+			snprintf(epoch, sizeof(epoch), "%lld (SOURCE_DATE_EPOCH)", (long long)b->source_date_epoch);
+		printf("  %-11s %s (pax, numeric owners, xattrs%s%s) -> %s, rename -> %s, remove %s\n",
+		       "output", output_format_name(b->format), b->reproducible ? ", mtimes clamped to " : "",
+		       !b->reproducible ? "" : b->epoch_from_env ? epoch : "the Release date", b->out_part,
+		       b->out, b->work);
+	}
 	const char *manifest = profile_get(b->profile, "manifest");
 	if (!manifest || strcmp(manifest, "no") != 0)
 		printf("  %-11s %s%s\n", "manifest", manifest ? manifest : b->out,
@@ -217,7 +277,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 	if (!b->cache_dir || !fetch_base ||
 	    asprintf(&b->fetch_dir, "%s/tmp/%s", b->cache_dir, fetch_base) < 0)
 		return mkfr_fail(err, ENOMEM, "plan");
-	if (resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
+	if (resolve_format(b, err) < 0 || resolve_reproducible(b, err) < 0 ||
+	    resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
 		return -1;
 	if (resolve_emulation(b, err) < 0)
 		return -1;

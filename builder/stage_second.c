@@ -46,6 +46,11 @@ char **stage_second_env(const struct build *b)
 	 * the device nodes and passed that test on the same filesystem. */
 	if (b->emu.binfmt == BINFMT_MODE_PRIVATE && !b->emu.native)
 		strv_push(&env, "container=lxc");
+	/* Maintainer scripts that write dates (shadow's last-change field)
+	 * honour SOURCE_DATE_EPOCH; one from the environment is passed on by
+	 * spawn already, the Release date (reproducible=yes) is set here. */
+	if (b->reproducible && !b->epoch_from_env && b->source_date_epoch)
+		strv_pushf(&env, "SOURCE_DATE_EPOCH=%lld", (long long)b->source_date_epoch);
 	return env;
 }
 

@@ -1,0 +1,97 @@
+#!/bin/bash
+# Tarball output for image factories: armel-bookworm built twice as a
+# reproducible tarball (same SOURCE_DATE_EPOCH: byte-identical), and once
+# as a directory with the same settings, which must match the tarball
+# extracted by GNU tar: owners, modes, device nodes, symlinks, hard links,
+# file capabilities (ping's cap_net_raw) and every file's content.
+# The plan's refusals are checked first (they cost nothing).
+# Three builds: about 5-8 minutes.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_network
+
+export SOURCE_DATE_EPOCH=1700000000
+profile=(--profile armel-bookworm --set packages=iputils-ping,libcap2-bin)
+
+# ---- plan: refusals, exit 2, nothing created --------------------------------
+"$MKFR" "${profile[@]}" --format zip "$T_DIR/out" > "$T_DIR/plan.out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && grep -q "key 'format'" "$T_DIR/plan.out" ; ok $? "an unknown format is refused at plan time (exit $rc)"
+touch "$T_DIR/exists.tar"
+"$MKFR" "${profile[@]}" "$T_DIR/exists.tar" > "$T_DIR/plan.out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && [ ! -s "$T_DIR/exists.tar" ] ; ok $? "an existing tarball OUT is refused, untouched (exit $rc)"
+rm -f "$T_DIR/exists.tar"
+SOURCE_DATE_EPOCH=yesterday "$MKFR" "${profile[@]}" "$T_DIR/r.tar" > "$T_DIR/plan.out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] ; ok $? "a SOURCE_DATE_EPOCH that is not a number is refused (exit $rc)"
+"$MKFR" "${profile[@]}" --dry-run "$T_DIR/r.tar.zst" > "$T_DIR/plan.out" 2>&1; rc=$?
+[ "$rc" -eq 0 ] && grep -q 'output .*tar.zst .*clamped to 1700000000' "$T_DIR/plan.out" ; ok $? "the format comes from OUT's name (--dry-run says tar.zst, clamped)"
+[ -z "$(ls -A "$T_DIR" | grep -v -e '^cache$' -e '\.out$')" ] ; ok $? "the plan left nothing behind"
+
+# ---- three builds ------------------------------------------------------------
+build() { # NAME OUT [ARGS...]
+	local name=$1 out=$2 t0 rc
+	shift 2
+	t0=$(date +%s)
+	"$MKFR" "${profile[@]}" "$@" "$out" > "$T_DIR/$name.out" 2>&1; rc=$?
+	echo "$name: exit $rc in $(( $(date +%s) - t0 )) s" | diag
+	[ "$rc" -eq 0 ] || tail -n 5 "$T_DIR/$name.out" | diag
+	return "$rc"
+}
+build one "$T_DIR/one.tar" ; ok $? "build 1: tar"
+stray=$(ls -A "$T_DIR" | grep '^\.mkfr-')
+[ -f "$T_DIR/one.tar" ] && [ -z "$stray" ] ; ok $? "OUT is a file; no work directory or temp file left ($stray)"
+build two "$T_DIR/two.tar" ; ok $? "build 2: tar, same SOURCE_DATE_EPOCH"
+cmp "$T_DIR/one.tar" "$T_DIR/two.tar" > "$T_DIR/cmp.out" 2>&1 ; ok $? "the two tarballs are byte-identical ($(stat -c %s "$T_DIR/one.tar") bytes)"
+diag < "$T_DIR/cmp.out"
+if ! cmp -s "$T_DIR/one.tar" "$T_DIR/two.tar"; then
+	diff <(tar --full-time -tvf "$T_DIR/one.tar") <(tar --full-time -tvf "$T_DIR/two.tar") | head -n 20 | diag
+fi
+build dir "$T_DIR/dir" --format dir ; ok $? "build 3: directory, same settings"
+
+x="$T_DIR/extracted"
+mkdir "$x"
+tar -C "$x" --numeric-owner --xattrs --xattrs-include='*' -xpf "$T_DIR/one.tar" 2> "$T_DIR/tar.err"
+[ $? -eq 0 ] && [ ! -s "$T_DIR/tar.err" ] ; ok $? "GNU tar extracts it without a warning"
+head -n 5 "$T_DIR/tar.err" | diag
+
+# One line per file: name, owners, mode, type, size, device numbers, link
+# target (a directory's size says how it was filled, not what it holds).
+listing() {
+	(cd "$1" && find . -xdev \( -type d -printf '%p %U %G %m d\n' \) -o -printf '%p %U %G %m %y %s %l\n' |
+		LC_ALL=C sort) > "$2"
+	(cd "$1" && find . -xdev \( -type c -o -type b \) -exec stat -c '%n %t:%T' {} + | LC_ALL=C sort) >> "$2"
+}
+# Sets of names that are one file.
+hardlinks() {
+	(cd "$1" && find . -xdev -type f -links +1 -printf '%i %p\n') |
+		awk '{ g[$1] = g[$1] " " $2 } END { for (i in g) print g[i] }' | LC_ALL=C sort
+}
+contents() { (cd "$1" && find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); }
+caps() { (cd "$1" && getcap -r . 2>/dev/null | LC_ALL=C sort); }
+
+for what in listing hardlinks contents caps; do
+	if [ "$what" = listing ]; then
+		listing "$T_DIR/dir" "$T_DIR/dir.$what"
+		listing "$x" "$T_DIR/tar.$what"
+	else
+		"$what" "$T_DIR/dir" > "$T_DIR/dir.$what"
+		"$what" "$x" > "$T_DIR/tar.$what"
+	fi
+	diff "$T_DIR/dir.$what" "$T_DIR/tar.$what" > "$T_DIR/$what.diff"
+	ok $? "directory and extracted tarball: same $what ($(wc -l < "$T_DIR/dir.$what") lines)"
+	head -n 10 "$T_DIR/$what.diff" | diag
+done
+grep -q '^./usr/bin/ping cap_net_raw=ep$' "$T_DIR/tar.caps" ; ok $? "ping keeps cap_net_raw=ep through the tarball"
+[ -n "$(hardlinks "$x")" ] ; ok $? "the rootfs has hard links to compare ($(hardlinks "$x" | wc -l) sets)"
+grep -qx './dev/null 0 0 666 c 0 ' "$T_DIR/tar.listing" && grep -qx './dev/null 1:3' "$T_DIR/tar.listing" ; ok $? "dev/null is a character device 1:3, root's, 0666"
+
+newer=$(find "$x" -xdev -newermt @"$SOURCE_DATE_EPOCH" | head -n 3)
+[ -z "$newer" ] ; ok $? "no mtime in the tarball is after SOURCE_DATE_EPOCH ($newer)"
+[ ! -e "$x/var/log/dpkg.log" ] && [ ! -e "$x/var/log/bootstrap.log" ] &&
+	[ -z "$(ls -A "$x/var/log/apt")" ] ; ok $? "reproducible: no dpkg, apt or debootstrap logs"
+[ -z "$(ls -A "$x/var/lib/apt/lists" | grep -v -e '^lock$' -e '^partial$')" ] &&
+	[ -z "$(ls "$x"/var/cache/apt/*.bin "$x"/var/lib/dpkg/*-old "$x"/var/cache/debconf/*-old 2>/dev/null)" ] &&
+	[ ! -e "$x/var/cache/ldconfig/aux-cache" ] ; ok $? "reproducible: no apt lists, binary caches, *-old backups or ldconfig aux-cache"
+[ -f "$x/etc/resolv.conf" ] && [ ! -s "$x/etc/resolv.conf" ] ; ok $? "reproducible: the build host's resolv.conf is not in the image"
+[ -z "$(ls -A "$T_DIR" | grep '^\.mkfr-')" ] && [ -z "$(our_mounts)" ] ; ok $? "no work directory, temp file or mount left"
+
+done_testing
