@@ -173,12 +173,20 @@ static int attempt(CURL *c, const char *url, struct sink *s, bool *again, struct
 				 s->max_size);
 	if (rc == CURLE_WRITE_ERROR)
 		return mkfr_fail(err, s->write_errno, "%s: cannot store the download", url);
-	if (rc == CURLE_HTTP_RETURNED_ERROR && (code == 404 || code == 410))
-		return mkfr_fail(err, 0, "%s: not found (HTTP %ld): the mirror does not have this file; "
-				 "check the mirror URL and suite", url, code);
-	if (rc == CURLE_FILE_COULDNT_READ_FILE)
-		return mkfr_fail(err, 0, "%s: not found: the mirror does not have this file; "
-				 "check the mirror URL and suite", url);
+	/* errnum ENOENT (not in the message): callers tell "not there" from
+	 * "could not ask" (an unreachable mirror). */
+	if (rc == CURLE_HTTP_RETURNED_ERROR && (code == 404 || code == 410)) {
+		mkfr_fail(err, 0, "%s: not found (HTTP %ld): the mirror does not have this file; "
+			  "check the mirror URL and suite", url, code);
+		err->errnum = ENOENT;
+		return -1;
+	}
+	if (rc == CURLE_FILE_COULDNT_READ_FILE) {
+		mkfr_fail(err, 0, "%s: not found: the mirror does not have this file; "
+			  "check the mirror URL and suite", url);
+		err->errnum = ENOENT;
+		return -1;
+	}
 	*again = retryable(rc, code);
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
 		return mkfr_fail(err, 0, "%s: the server answered HTTP %ld", url, code);

@@ -3,7 +3,7 @@
  *
  * Timeouts, connection errors and 5xx answers are retried with exponential
  * backoff; a transfer slower than 1 KB/s for 30 s counts as a timeout.  A
- * 404 fails at once.  Redirects are followed.  Without an explicit proxy,
+ * 404 fails at once, with err->errnum ENOENT.  Redirects are followed.  Without an explicit proxy,
  * libcurl itself honours http_proxy, https_proxy and no_proxy.  http, https
  * and file URLs are accepted (file:// for local mirrors and tests). */
 #ifndef MKFR_HTTP_GET_H

@@ -253,13 +253,16 @@ static void describe_failure(gpgme_signature_t sigs, char *const *fprs, char *bu
 	}
 }
 
-int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring,
-			       const char *what, struct openpgp_verified *out,
-			       struct mkfr_error *err)
+/* Clear-signed (sig == NULL: the signature is inside text) or detached
+ * (sig over text). */
+static int verify_signature(const char *text, size_t len, const char *sig_text, size_t sig_len,
+			    const char *keyring, const char *what, struct openpgp_verified *out,
+			    struct mkfr_error *err)
 {
 	autognupg_home struct gnupg_home home = { .made = false };
 	autogpgme_ctx gpgme_ctx_t ctx = NULL;
 	autogpgme_data gpgme_data_t sig = NULL;
+	autogpgme_data gpgme_data_t signed_text = NULL;
 	autogpgme_data gpgme_data_t plain = NULL;
 	autostrv char **files = NULL;
 	autostrv char **fprs = NULL;
@@ -285,9 +288,16 @@ int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring
 	if (!(fprs = anchor_fingerprints(ctx, err)))
 		return mkfr_error_prefix(err, "cannot verify %s with keyring %s", what, keyring);
 
-	if ((e = gpgme_data_new_from_mem(&sig, text, len, 0)) || (e = gpgme_data_new(&plain)))
-		return mkfr_fail(err, ENOMEM, "cannot verify %s", what);
-	e = gpgme_op_verify(ctx, sig, NULL, plain);
+	if (sig_text) {
+		if ((e = gpgme_data_new_from_mem(&sig, sig_text, sig_len, 0)) ||
+		    (e = gpgme_data_new_from_mem(&signed_text, text, len, 0)))
+			return mkfr_fail(err, ENOMEM, "cannot verify %s", what);
+		e = gpgme_op_verify(ctx, sig, signed_text, NULL);
+	} else {
+		if ((e = gpgme_data_new_from_mem(&sig, text, len, 0)) || (e = gpgme_data_new(&plain)))
+			return mkfr_fail(err, ENOMEM, "cannot verify %s", what);
+		e = gpgme_op_verify(ctx, sig, NULL, plain);
+	}
 	gpgme_verify_result_t r = gpgme_op_verify_result(ctx);
 	const char *signer = NULL;
 	for (gpgme_signature_t s = r ? r->signatures : NULL; s && !signer; s = s->next)
@@ -297,7 +307,8 @@ int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring
 	if (e || !signer) {
 		char why[512];
 		if (e && gpgme_err_code(e) == GPG_ERR_NO_DATA)
-			snprintf(why, sizeof(why), "not an OpenPGP clear-signed text");
+			snprintf(why, sizeof(why), sig_text ? "not an OpenPGP signature"
+							    : "not an OpenPGP clear-signed text");
 		else if (e)
 			snprintf(why, sizeof(why), "%s", gpgme_strerror(e));
 		else
@@ -307,6 +318,16 @@ int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring
 	}
 
 	out->signer_fpr = strdup(signer);
+	if (sig_text) {
+		/* Detached: the signed text is the text itself. */
+		out->plaintext = strndup(text, len);
+		out->plaintext_len = len;
+		if (!out->plaintext || !out->signer_fpr) {
+			openpgp_verified_free(out);
+			return mkfr_fail(err, ENOMEM, "cannot verify %s", what);
+		}
+		return 0;
+	}
 	size_t plain_len = 0;
 	char *mem = gpgme_data_release_and_get_mem(steal_pointer(&plain), &plain_len);
 	out->plaintext = malloc(plain_len + 1);
@@ -321,6 +342,20 @@ int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring
 	out->plaintext_len = plain_len;
 	gpgme_free(mem);
 	return 0;
+}
+
+int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring,
+			       const char *what, struct openpgp_verified *out,
+			       struct mkfr_error *err)
+{
+	return verify_signature(text, len, NULL, 0, keyring, what, out, err);
+}
+
+int openpgp_verify_detached(const char *text, size_t len, const char *sig, size_t sig_len,
+			    const char *keyring, const char *what, struct openpgp_verified *out,
+			    struct mkfr_error *err)
+{
+	return verify_signature(text, len, sig, sig_len, keyring, what, out, err);
 }
 
 void openpgp_verified_free(struct openpgp_verified *v)

@@ -29,6 +29,11 @@ struct openpgp_verified {
 int openpgp_verify_clearsigned(const char *text, size_t len, const char *keyring,
 			       const char *what, struct openpgp_verified *out,
 			       struct mkfr_error *err);
+/* The same for a text and its detached signature (Release, Release.gpg);
+ * out->plaintext is a copy of the text. */
+int openpgp_verify_detached(const char *text, size_t len, const char *sig, size_t sig_len,
+			    const char *keyring, const char *what, struct openpgp_verified *out,
+			    struct mkfr_error *err);
 void openpgp_verified_free(struct openpgp_verified *v);
 
 /* The signed text of a clear-signed message without checking the

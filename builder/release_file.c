@@ -259,34 +259,69 @@ int release_file_check_valid_until(const struct release_file *rel, time_t now,
 			 "for a snapshot or archive mirror", origin, rel->valid_until_text);
 }
 
-int release_file_download(const struct release_fetch_request *req, char **text, size_t *len,
-			  struct mkfr_error *err)
+void release_signed_free(struct release_signed *s)
+{
+	free(steal_pointer(&s->text));
+	free(steal_pointer(&s->sig));
+	s->len = s->sig_len = 0;
+}
+
+static int get_dists_file(const struct release_fetch_request *req, const char *name, char **text,
+			  size_t *len, struct mkfr_error *err)
 {
 	autofree char *url = NULL;
 	struct http_get_opts o = HTTP_GET_OPTS_INIT;
-	if (asprintf(&url, "%s/dists/%s/InRelease", req->mirror, req->suite) < 0) {
+	if (asprintf(&url, "%s/dists/%s/%s", req->mirror, req->suite, name) < 0) {
 		url = NULL;
-		return mkfr_fail(err, ENOMEM, "InRelease");
+		return mkfr_fail(err, ENOMEM, "%s", name);
 	}
 	o.proxy = req->proxy;
 	o.max_size = INRELEASE_MAX_BYTES;
 	return http_get_to_memory(url, &o, text, len, err);
 }
 
-int release_file_verify(const struct release_fetch_request *req, const char *text, size_t len,
+int release_file_download(const struct release_fetch_request *req, struct release_signed *out,
+			  struct mkfr_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct mkfr_error in_err;
+	if (get_dists_file(req, "InRelease", &out->text, &out->len, &in_err) == 0)
+		return 0;
+	if (in_err.errnum != ENOENT) {
+		*err = in_err;
+		return -1;
+	}
+	/* No InRelease (older archives, some mirrors): Release and its
+	 * detached signature, as apt and debootstrap fall back to. */
+	if (get_dists_file(req, "Release", &out->text, &out->len, err) < 0) {
+		if (err->errnum == ENOENT)
+			*err = in_err; /* neither: report the file we asked for first */
+		return -1;
+	}
+	if (get_dists_file(req, "Release.gpg", &out->sig, &out->sig_len, err) < 0) {
+		release_signed_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+int release_file_verify(const struct release_fetch_request *req, const struct release_signed *in,
 			const char *origin, struct release_file *rel, struct mkfr_error *err)
 {
 	struct openpgp_verified v;
 	memset(rel, 0, sizeof(*rel));
-	if (req->keyring) {
-		if (openpgp_verify_clearsigned(text, len, req->keyring, origin, &v, err) < 0)
+	memset(&v, 0, sizeof(v));
+	if (!req->keyring) {
+		/* --no-check-gpg: the caller warned; take the signed text as it is. */
+		if (in->sig ? !(v.plaintext = strndup(in->text, in->len))
+			    : openpgp_clearsigned_body(in->text, in->len, &v.plaintext, err) < 0)
+			return in->sig ? mkfr_fail(err, ENOMEM, "%s", origin) : -1;
+	} else if (in->sig) {
+		if (openpgp_verify_detached(in->text, in->len, in->sig, in->sig_len, req->keyring,
+					    origin, &v, err) < 0)
 			return -1;
-	} else {
-		/* --no-check-gpg: the caller warned; take the text between the
-		 * signature armour as it is. */
-		memset(&v, 0, sizeof(v));
-		if (openpgp_clearsigned_body(text, len, &v.plaintext, err) < 0)
-			return -1;
+	} else if (openpgp_verify_clearsigned(in->text, in->len, req->keyring, origin, &v, err) < 0) {
+		return -1;
 	}
 	int r = release_file_parse(v.plaintext, origin, rel, err);
 	if (r == 0) {
@@ -314,14 +349,18 @@ int release_file_verify(const struct release_fetch_request *req, const char *tex
 int release_file_fetch(const struct release_fetch_request *req, struct release_file *rel,
 		       struct mkfr_error *err)
 {
-	autofree char *text = NULL, *url = NULL;
-	size_t len;
+	struct release_signed in;
+	autofree char *origin = NULL;
 	memset(rel, 0, sizeof(*rel));
-	if (release_file_download(req, &text, &len, err) < 0)
+	if (release_file_download(req, &in, err) < 0)
 		return -1;
-	if (asprintf(&url, "%s/dists/%s/InRelease", req->mirror, req->suite) < 0) {
-		url = NULL;
-		return mkfr_fail(err, ENOMEM, "InRelease");
+	if (asprintf(&origin, "%s/dists/%s/%s", req->mirror, req->suite,
+		     in.sig ? "Release" : "InRelease") < 0) {
+		origin = NULL;
+		release_signed_free(&in);
+		return mkfr_fail(err, ENOMEM, "Release");
 	}
-	return release_file_verify(req, text, len, url, rel, err);
+	int r = release_file_verify(req, &in, origin, rel, err);
+	release_signed_free(&in);
+	return r;
 }

@@ -59,14 +59,26 @@ struct release_fetch_request {
 int release_file_fetch(const struct release_fetch_request *req, struct release_file *rel,
 		       struct mkfr_error *err);
 
+/* What a mirror signs a suite with: InRelease (sig NULL), or, where there
+ * is none (older archives, some mirrors), Release with the detached
+ * signature Release.gpg. */
+struct release_signed {
+	char *text;
+	size_t len;
+	char *sig;
+	size_t sig_len;
+};
+void release_signed_free(struct release_signed *s);
+
 /* The two halves of release_file_fetch, for callers that keep the signed
- * text (the fetch stage caches it for offline builds and hands the very
- * same file to debootstrap).  download: the raw InRelease, unverified.
+ * files (the fetch stage caches them for offline builds and puts them into
+ * the rootfs's apt lists).  download: InRelease, else Release +
+ * Release.gpg, unverified (a missing file has err->errnum ENOENT).
  * verify: signature (unless req->keyring is NULL: --no-check-gpg), parse,
- * suite and Valid-Until checks; origin names the text in messages. */
-int release_file_download(const struct release_fetch_request *req, char **text, size_t *len,
+ * suite and Valid-Until checks; origin names the file in messages. */
+int release_file_download(const struct release_fetch_request *req, struct release_signed *out,
 			  struct mkfr_error *err);
-int release_file_verify(const struct release_fetch_request *req, const char *text, size_t len,
+int release_file_verify(const struct release_fetch_request *req, const struct release_signed *in,
 			const char *origin, struct release_file *rel, struct mkfr_error *err);
 
 #endif

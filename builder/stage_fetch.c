@@ -51,8 +51,8 @@ struct fetch_context {
 	int rootfd;             /* WORK, the target being seeded */
 	const char *mirror, *suite, *cache_dir;
 	char *index_dir;        /* CACHE/indexes/SUITE */
-	char *real_dir;         /* FETCH_DIR/real: the indexes as verified */
-	char *inrelease;        /* FETCH_DIR/real/InRelease */
+	char *real_dir;         /* FETCH_DIR/real: the signed files and indexes as verified */
+	bool detached;          /* Release + Release.gpg, not InRelease */
 	struct release_fetch_request rreq;
 	struct release_file rel;
 	char **components;      /* the profile's, in the Release's order */
@@ -65,7 +65,6 @@ static void fetch_context_free(struct fetch_context *c)
 {
 	free(c->index_dir);
 	free(c->real_dir);
-	free(c->inrelease);
 	release_file_free(&c->rel);
 	strv_free(c->components);
 	for (size_t i = 0; i < c->index_count; i++)
@@ -135,22 +134,72 @@ static int read_whole_file(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* InRelease: from the mirror, or (offline, or the mirror unreachable) the
- * copy an earlier build verified; either way verified again here. */
+static char *path_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+/* The cached signed Release files: InRelease, else Release + Release.gpg. */
+static int read_cached_release(struct fetch_context *c, struct release_signed *in,
+			       struct mkfr_error *err)
+{
+	autofree char *inrel = path_in(c->index_dir, "InRelease");
+	autofree char *rel = path_in(c->index_dir, "Release");
+	autofree char *sig = path_in(c->index_dir, "Release.gpg");
+	memset(in, 0, sizeof(*in));
+	if (inrel && read_whole_file(inrel, &in->text, &in->len) == 0)
+		return 0;
+	if (rel && sig && read_whole_file(rel, &in->text, &in->len) == 0 &&
+	    read_whole_file(sig, &in->sig, &in->sig_len) == 0)
+		return 0;
+	release_signed_free(in);
+	return mkfr_fail(err, 0, "offline: no %s in the cache: build once with the network first",
+			 inrel ? inrel : c->index_dir);
+}
+
+static bool cache_has_release(struct fetch_context *c)
+{
+	autofree char *inrel = path_in(c->index_dir, "InRelease");
+	autofree char *rel = path_in(c->index_dir, "Release");
+	return (inrel && access(inrel, R_OK) == 0) || (rel && access(rel, R_OK) == 0);
+}
+
+/* Keep a signed file for the apt lists (in FETCH_DIR/real) and, online, in
+ * the index cache; drop the other form from the cache, so an offline build
+ * never pairs a fresh file with a stale one. */
+static int keep_signed_file(struct fetch_context *c, const char *name, const char *text,
+			    size_t len, struct mkfr_error *err)
+{
+	autofree char *local = path_in(c->real_dir, name);
+	autofree char *cached = path_in(c->index_dir, name);
+	if (!local || !cached)
+		return mkfr_fail(err, ENOMEM, "%s", name);
+	if (write_whole_file(local, text, len, err) < 0)
+		return -1;
+	if (!c->offline)
+		publish_to_cache(local, cached);
+	return 0;
+}
+
+static void forget_cached(struct fetch_context *c, const char *name)
+{
+	autofree char *cached = path_in(c->index_dir, name);
+	if (cached && !c->offline)
+		unlink(cached);
+}
+
+/* The suite's signed Release: from the mirror, or (offline, or the mirror
+ * unreachable) the copy an earlier build verified; either way verified
+ * again here. */
 static int obtain_release(struct fetch_context *c, struct mkfr_error *err)
 {
-	autofree char *cached = NULL, *text = NULL, *url = NULL;
-	const char *local = c->inrelease;
-	size_t len = 0;
-	if (asprintf(&cached, "%s/InRelease", c->index_dir) < 0 ||
-	    asprintf(&url, "%s/dists/%s/InRelease", c->mirror, c->suite) < 0)
-		return mkfr_fail(err, ENOMEM, "InRelease");
-
-	const char *origin = url;
+	struct release_signed in;
 	if (!c->offline) {
 		struct mkfr_error net;
-		if (release_file_download(&c->rreq, &text, &len, &net) < 0) {
-			if (access(cached, R_OK) != 0) {
+		if (release_file_download(&c->rreq, &in, &net) < 0) {
+			/* A missing file is an answer, not an unreachable mirror. */
+			if (net.errnum == ENOENT || !cache_has_release(c)) {
 				*err = net;
 				return -1;
 			}
@@ -158,28 +207,41 @@ static int obtain_release(struct fetch_context *c, struct mkfr_error *err)
 			c->offline = true;
 		}
 	}
-	if (c->offline) {
-		if (read_whole_file(cached, &text, &len) < 0)
-			return mkfr_fail(err, 0, "offline: no %s in the cache: build once with the "
-					 "network first", cached);
-		origin = cached;
-	}
-	if (release_file_verify(&c->rreq, text, len, origin, &c->rel, err) < 0)
+	if (c->offline && read_cached_release(c, &in, err) < 0)
 		return -1;
-	c->b->release_date = c->rel.date;
-	/* reproducible=yes without SOURCE_DATE_EPOCH: the suite's Release date
-	 * is the epoch, the same for every build from that archive state. */
-	if (c->b->reproducible && !c->b->epoch_from_env) {
-		if (!c->rel.date)
-			return mkfr_fail(err, 0, "reproducible=yes: %s has no Date to use as the epoch: "
-					 "set SOURCE_DATE_EPOCH", origin);
-		c->b->source_date_epoch = c->rel.date;
+	c->detached = in.sig != NULL;
+	autofree char *origin = NULL;
+	if (c->offline)
+		origin = path_in(c->index_dir, c->detached ? "Release" : "InRelease");
+	else if (asprintf(&origin, "%s/dists/%s/%s", c->mirror, c->suite,
+			  c->detached ? "Release" : "InRelease") < 0)
+		origin = NULL;
+	int r = origin ? release_file_verify(&c->rreq, &in, origin, &c->rel, err)
+		       : mkfr_fail(err, ENOMEM, "Release");
+	if (r == 0) {
+		c->b->release_date = c->rel.date;
+		/* reproducible=yes without SOURCE_DATE_EPOCH: the suite's Release
+		 * date is the epoch, the same for every build from that archive state. */
+		if (c->b->reproducible && !c->b->epoch_from_env) {
+			if (!c->rel.date)
+				r = mkfr_fail(err, 0, "reproducible=yes: %s has no Date to use as the "
+					      "epoch: set SOURCE_DATE_EPOCH", origin);
+			else
+				c->b->source_date_epoch = c->rel.date;
+		}
 	}
-	if (write_whole_file(local, text, len, err) < 0)
-		return -1;
-	if (!c->offline)
-		publish_to_cache(local, cached);
-	return 0;
+	if (r == 0 && !c->detached) {
+		r = keep_signed_file(c, "InRelease", in.text, in.len, err);
+		forget_cached(c, "Release");
+		forget_cached(c, "Release.gpg");
+	} else if (r == 0) {
+		r = keep_signed_file(c, "Release", in.text, in.len, err);
+		if (r == 0)
+			r = keep_signed_file(c, "Release.gpg", in.sig, in.sig_len, err);
+		forget_cached(c, "InRelease");
+	}
+	release_signed_free(&in);
+	return r;
 }
 
 /* The profile's components in the order the Release lists them (that is
@@ -357,9 +419,10 @@ static char *apt_list_name(const char *mirror, const char *path)
 static int split_inline_sig(struct fetch_context *c, const char *release_name,
 			    const char *sig_name, struct mkfr_error *err)
 {
-	autofclose FILE *in = fopen(c->inrelease, "re");
+	autofree char *inrelease = path_in(c->real_dir, "InRelease");
+	autofclose FILE *in = inrelease ? fopen(inrelease, "re") : NULL;
 	if (!in)
-		return mkfr_fail(err, errno, "cannot read %s", c->inrelease);
+		return mkfr_fail(err, errno, "cannot read %s", inrelease ? inrelease : "InRelease");
 	autofree char *rel = NULL, *sig = NULL;
 	size_t rel_len = 0, sig_len = 0;
 	FILE *r = open_memstream(&rel, &rel_len), *s = open_memstream(&sig, &sig_len);
@@ -432,9 +495,20 @@ static int seed_lists_and_plan(struct fetch_context *c, const struct package_set
 	    !(rel_name = apt_list_name(c->mirror, rel_path)) ||
 	    !(sig_name = apt_list_name(c->mirror, sig_path)))
 		return mkfr_fail(err, ENOMEM, "seed");
-	if (rootfs_copy_in(c->rootfd, c->inrelease, in_name, 0644, err) < 0 ||
-	    split_inline_sig(c, rel_name, sig_name, err) < 0)
-		return -1;
+	/* As debootstrap leaves them: InRelease plus the two halves it cuts out
+	 * of it, or the Release and Release.gpg it downloaded. */
+	if (!c->detached) {
+		autofree char *inrelease = path_in(c->real_dir, "InRelease");
+		if (!inrelease || rootfs_copy_in(c->rootfd, inrelease, in_name, 0644, err) < 0 ||
+		    split_inline_sig(c, rel_name, sig_name, err) < 0)
+			return -1;
+	} else {
+		autofree char *rel = path_in(c->real_dir, "Release");
+		autofree char *sig = path_in(c->real_dir, "Release.gpg");
+		if (!rel || !sig || rootfs_copy_in(c->rootfd, rel, rel_name, 0644, err) < 0 ||
+		    rootfs_copy_in(c->rootfd, sig, sig_name, 0644, err) < 0)
+			return -1;
+	}
 
 	for (size_t i = 0; i < c->index_count; i++) {
 		autofree char *listed = NULL, *compressed = NULL, *path = NULL, *name = NULL;
@@ -506,8 +580,7 @@ static int fetch_run(struct build *b, struct mkfr_error *err)
 		.check_valid_until = profile_get_bool(b->profile, "check_valid_until"),
 	};
 	if (asprintf(&c.index_dir, "%s/indexes/%s", b->cache_dir, c.suite) < 0 ||
-	    asprintf(&c.real_dir, "%s/real", b->fetch_dir) < 0 ||
-	    asprintf(&c.inrelease, "%s/real/InRelease", b->fetch_dir) < 0)
+	    asprintf(&c.real_dir, "%s/real", b->fetch_dir) < 0)
 		return mkfr_fail(err, ENOMEM, "fetch");
 	if (cache_mkdir_p(c.real_dir, err) < 0)
 		return -1;

@@ -80,6 +80,21 @@ out2=$("$MKFR" --profile armel-bookworm --set mirror="file://$fake" --set keyrin
 echo "$out2" | tail -n 1 | diag
 out2=$("$MKFR" --profile armel-bookworm --set mirror="file://$fake" --set keyring="$T_DIR/test-key.gpg" --set check_valid_until=no --stop-after fetch "$T_DIR/o" 2>&1); rc=$?
 ok $rc "with check_valid_until=no it is accepted"
+
+# A mirror without InRelease: Release and a detached Release.gpg.
+old="$T_DIR/old-mirror"
+mkdir -p "$old/dists/bookworm"
+cp -r "$fake/dists/bookworm/main" "$old/dists/bookworm/"
+awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' \
+	"$cache/indexes/bookworm/InRelease" > "$old/dists/bookworm/Release"
+gpg --batch --quiet --armor --detach-sign -o "$old/dists/bookworm/Release.gpg" "$old/dists/bookworm/Release"
+out2=$("$MKFR" --profile armel-bookworm --set mirror="file://$old" --set keyring="$T_DIR/test-key.gpg" --stop-after foreign "$T_DIR/o" 2>&1); rc=$?
+ok $rc "a mirror with Release + Release.gpg instead of InRelease: verified and built"
+[ $rc -eq 0 ] || echo "$out2" | tail -n 2 | diag
+echo "tampered" >> "$old/dists/bookworm/Release"
+out2=$("$MKFR" --profile armel-bookworm --set mirror="file://$old" --set keyring="$T_DIR/test-key.gpg" --stop-after fetch "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out2" | tail -n 1 | grep -q "Release: .*(keyring $T_DIR/test-key.gpg)" ; ok $? "a Release that does not match its Release.gpg is refused"
+echo "$out2" | tail -n 1 | diag
 unset GNUPGHOME
 
 # --- broken downloads, through the fault proxy -----------------------------------------
