@@ -70,9 +70,11 @@ gpg --batch --quiet --export > "$T_DIR/test-key.gpg"
 fake="$T_DIR/fake-mirror"
 mkdir -p "$fake/dists/bookworm/main/binary-armel"
 cp "$cache"/indexes/bookworm/main/binary-armel/Packages.* "$fake/dists/bookworm/main/binary-armel/"
+# The real Release text, taken before any test mirror's Release reaches the
+# cache (an accepted one is kept there, as any verified Release is).
 awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' \
-	"$cache/indexes/bookworm/InRelease" |
-	sed '/^Date: /a Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC' |
+	"$cache/indexes/bookworm/InRelease" > "$T_DIR/release.body"
+sed '/^Date: /a Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC' "$T_DIR/release.body" |
 	gpg --batch --quiet --clearsign > "$fake/dists/bookworm/InRelease"
 grep -q '^Valid-Until: Sat, 01 Jan 2000' "$fake/dists/bookworm/InRelease" ; ok $? "test mirror: Release re-signed with Valid-Until in 2000"
 out2=$("$MKFR" --profile armel-bookworm --set mirror="file://$fake" --set keyring="$T_DIR/test-key.gpg" --stop-after fetch "$T_DIR/o" 2>&1); rc=$?
@@ -85,8 +87,7 @@ ok $rc "with check_valid_until=no it is accepted"
 old="$T_DIR/old-mirror"
 mkdir -p "$old/dists/bookworm"
 cp -r "$fake/dists/bookworm/main" "$old/dists/bookworm/"
-awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' \
-	"$cache/indexes/bookworm/InRelease" > "$old/dists/bookworm/Release"
+cp "$T_DIR/release.body" "$old/dists/bookworm/Release"
 gpg --batch --quiet --armor --detach-sign -o "$old/dists/bookworm/Release.gpg" "$old/dists/bookworm/Release"
 out2=$("$MKFR" --profile armel-bookworm --set mirror="file://$old" --set keyring="$T_DIR/test-key.gpg" --stop-after foreign "$T_DIR/o" 2>&1); rc=$?
 ok $rc "a mirror with Release + Release.gpg instead of InRelease: verified and built"
