@@ -114,7 +114,7 @@ static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 	return signals_pending() ? 1 : 0;
 }
 
-static bool retryable(CURLcode rc, long http_code)
+bool http_get_retryable(CURLcode rc, long http_code)
 {
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -187,7 +187,7 @@ static int attempt(CURL *c, const char *url, struct sink *s, bool *again, struct
 		err->errnum = ENOENT;
 		return -1;
 	}
-	*again = retryable(rc, code);
+	*again = http_get_retryable(rc, code);
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
 		return mkfr_fail(err, 0, "%s: the server answered HTTP %ld", url, code);
 	if (rc == CURLE_OPERATION_TIMEDOUT)

@@ -12,6 +12,8 @@
 #include "error.h"
 #include "sha256.h"
 
+#include <curl/curl.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct http_get_opts {
@@ -38,5 +40,9 @@ int http_get_to_fd(const char *url, int fd, const struct http_get_opts *o, uint6
 /* Download into a new NUL-terminated buffer (for small files: InRelease). */
 int http_get_to_memory(const char *url, const struct http_get_opts *o, char **buf_out,
 		       size_t *len_out, struct mkfr_error *err);
+
+/* Is a failed transfer worth another try (timeouts, connection errors,
+ * 5xx, 408, 429)?  Shared with parallel_fetch.c. */
+bool http_get_retryable(CURLcode rc, long http_code);
 
 #endif

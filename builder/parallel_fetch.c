@@ -1,5 +1,7 @@
 #include "parallel_fetch.h"
 
+#include "http_get.h"
+
 #include "atomic_file.h"
 #include "cleanup.h"
 #include "log.h"
@@ -97,28 +99,6 @@ static size_t on_data(char *buf, size_t size, size_t nmemb, void *userdata)
 	return len;
 }
 
-static bool retryable(CURLcode rc, long http_code)
-{
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_GOT_NOTHING:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return true;
-	case CURLE_HTTP_RETURNED_ERROR:
-		return http_code >= 500 || http_code == 408 || http_code == 429;
-	default:
-		return false;
-	}
-}
-
 static int start(struct fetch_run *run, struct transfer *t, struct mkfr_error *err)
 {
 	const struct fetch_item *it = t->item;
@@ -198,14 +178,14 @@ static void explain(struct transfer *t, CURLcode rc, long code, bool *again,
 	} else if (rc == CURLE_WRITE_ERROR) {
 		mkfr_fail(err, t->write_errno, "%s: cannot store it in %s", url, t->item->dest);
 	} else if (rc == CURLE_HTTP_RETURNED_ERROR) {
-		*again = retryable(rc, code);
+		*again = http_get_retryable(rc, code);
 		mkfr_fail(err, 0, "%s: the server answered HTTP %ld", url, code);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
 		*again = true;
 		mkfr_fail(err, 0, "%s: timed out or stalled (%s)", url,
 			  t->curl_msg[0] ? t->curl_msg : curl_easy_strerror(rc));
 	} else {
-		*again = retryable(rc, code);
+		*again = http_get_retryable(rc, code);
 		mkfr_fail(err, 0, "%s: %s", url, t->curl_msg[0] ? t->curl_msg : curl_easy_strerror(rc));
 	}
 }
