@@ -5,17 +5,11 @@
 #include "debootstrap_progress.h"
 #include "log.h"
 #include "pipeline.h"
-#include "rootfs_fs.h"
 #include "spawn.h"
 #include "strv.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 
 static int push_list_option(char ***argv, const struct profile *p, const char *key,
 			    const char *option)
