@@ -41,6 +41,12 @@ int http_get_to_fd(const char *url, int fd, const struct http_get_opts *o, uint6
 int http_get_to_memory(const char *url, const struct http_get_opts *o, char **buf_out,
 		       size_t *len_out, struct mkfr_error *err);
 
+/* The options every transfer of ours has: http, https and file only,
+ * redirects (http/https) followed, HTTP errors as failures, a 30 s connect
+ * timeout, below 1 KB/s for stall_seconds counts as a timeout, our user
+ * agent.  Shared with parallel_fetch.c. */
+void http_get_transfer_options(CURL *c, long stall_seconds);
+
 /* Is a failed transfer worth another try (timeouts, connection errors,
  * 5xx, 408, 429)?  Shared with parallel_fetch.c. */
 bool http_get_retryable(CURLcode rc, long http_code);

@@ -23,8 +23,6 @@
 #define DEFAULT_TRIES 4
 #define DEFAULT_RETRY_DELAY_MS 1000
 #define DEFAULT_STALL_SECONDS 30
-#define LOW_SPEED_BYTES_PER_S 1024
-#define CONNECT_TIMEOUT_S 30
 /* How long curl_multi_poll may sleep: the bound on noticing Ctrl-C and on
  * starting a retry late. */
 #define POLL_MS 100
@@ -121,16 +119,7 @@ static int start(struct fetch_run *run, struct transfer *t, struct mkfr_error *e
 	t->tries++;
 	curl_easy_setopt(c, CURLOPT_URL, it->url);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES_PER_S);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)run->stall_seconds);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	http_get_transfer_options(c, (long)run->stall_seconds);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->curl_msg);
