@@ -3,6 +3,7 @@
 #define MKFR_TAP_H
 
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,19 @@ static inline void tap_write_file(const char *dir, const char *rel, const char *
 	}
 	fputs(text, f);
 	fclose(f);
+}
+
+/* Names in directory `path` other than "." and "..". */
+static inline int tap_count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
 }
 
 static inline int tap_done(void)

@@ -27,19 +27,6 @@ static void clean(void)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-/* Names in `path` other than "." and "..", as one sorted-by-readdir string. */
-static int count_entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static void write_bytes(const char *path, const char *text, size_t len)
 {
 	FILE *f = fopen(path, "w");
@@ -286,7 +273,7 @@ static void test_fetch(void)
 	contains(err.msg, "lost_1_armel.deb: not found", "naming it");
 	ok(!in_cache(&c, &lost), "and leaves nothing in its place");
 	snprintf(p, sizeof(p), "%s/debs", fetch_cache);
-	ok(count_entries(p) == 3, "the cache holds the two good files and .lock, no temporary file");
+	ok(tap_count_entries(p) == 3, "the cache holds the two good files and .lock, no temporary file");
 	deb_cache_close(&c);
 }
 

@@ -26,18 +26,6 @@ static void clean(void)
 	rmdir(dir);
 }
 
-static int entries(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-	while (d && (de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	if (d)
-		closedir(d);
-	return n;
-}
-
 int main(void)
 {
 	struct mkfr_error err;
@@ -61,14 +49,14 @@ int main(void)
 	struct stat st;
 	ok(stat(dest, &st) == 0 && st.st_size == 3 && (st.st_mode & 07777) == 0644 && bytes == 3,
 	   "the file is in place, 3 bytes, mode 0644");
-	ok(entries() == 2, "no temporary file is left next to it");
+	ok(tap_count_entries(dir) == 2, "no temporary file is left next to it");
 
 	unlink(dest);
 	o.expect_sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
 	ok(http_get_to_path(url, dest, &o, NULL, &err) < 0, "a SHA256 mismatch fails");
 	contains(err.msg, "SHA256 mismatch", "saying so");
 	contains(err.msg, url, "naming the URL");
-	ok(access(dest, F_OK) < 0 && entries() == 1, "and leaves no file at all");
+	ok(access(dest, F_OK) < 0 && tap_count_entries(dir) == 1, "and leaves no file at all");
 
 	o.expect_sha256 = ABC_SHA256;
 	o.expect_size = 4;
@@ -82,7 +70,7 @@ int main(void)
 	contains(err.msg, "not found", "as not found");
 	contains(err.msg, missing, "naming the URL");
 	ok(strstr(err.msg, "tries") == NULL, "without retrying");
-	ok(entries() == 1, "nothing is left behind");
+	ok(tap_count_entries(dir) == 1, "nothing is left behind");
 
 	ok(http_get_to_memory(url, NULL, &buf, &len, &err) == 0 && len == 3 && strcmp(buf, "abc") == 0,
 	   "a download into memory is NUL-terminated");
