@@ -250,6 +250,15 @@ int rootfs_remove(int rootfd, const char *path, struct mkfr_error *err)
 	return 0;
 }
 
+int empty_tree(const char *dir, struct mkfr_error *err)
+{
+	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return mkfr_fail(err, errno, "cannot open %s", dir);
+	return empty_dir(fd, st.st_dev, dir, err);
+}
+
 int remove_tree(const char *dir, struct mkfr_error *err)
 {
 	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -44,5 +44,7 @@ bool rootfs_is_mount_root(int dirfd, const char *name, dev_t parent_dev);
  * never following symlinks and refusing to enter other filesystems; a file
  * or symlink at `dir` is simply unlinked. */
 int remove_tree(const char *dir, struct mkfr_error *err);
+/* The same for everything inside `dir`; `dir` itself stays. */
+int empty_tree(const char *dir, struct mkfr_error *err);
 
 #endif

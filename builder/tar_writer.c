@@ -222,6 +222,8 @@ static int write_one(struct walk *w, int dirfd, const char *name, const char *pa
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return mkfr_fail(w->err, errno, "cannot stat %s", path);
+	if (w->o->skip && w->o->skip(path, &st, w->o->skip_data))
+		return 0;
 	if (S_ISSOCK(st.st_mode)) {
 		log_verbose("tarball: socket %s left out (tar cannot hold sockets)", path);
 		return 0;

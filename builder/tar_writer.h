@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct tar_options {
@@ -25,6 +26,10 @@ struct tar_options {
 	 * clamp_mtime (SOURCE_DATE_EPOCH semantics). */
 	bool clamp;
 	time_t clamp_mtime;
+	/* Leave an entry out (a directory with everything below it).  path is
+	 * the archive name ("./debootstrap"); NULL: keep everything. */
+	bool (*skip)(const char *path, const struct stat *st, void *data);
+	void *skip_data;
 };
 
 struct tar_stats {
