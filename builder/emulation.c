@@ -187,6 +187,50 @@ static int stage_emulator(struct emulation *e, struct mkfr_error *err)
 	return dynamic_emulator_stage(rootfd, e->emulator, e->stage_dir, e->interpreter, err);
 }
 
+int emulation_obtain_emulator(struct emulation *e, struct mkfr_error *err)
+{
+	if (e->emulator || !e->qemu || !e->mirror || e->mode == QEMU_MODE_DYNAMIC)
+		return 0;
+	struct emulator_mirror_request req = *e->mirror;
+	req.qemu_target = e->qemu->name;
+	if (emulator_from_mirror(&req, &e->emulator, err) < 0)
+		return mkfr_error_prefix(err, "emulator from the mirror");
+	return 0;
+}
+
+static void first_line(const char *line, void *data)
+{
+	char **out = data;
+	if (!*out)
+		*out = strdup(line);
+}
+
+int emulation_emulator_version(const struct emulation *e, int log_fd, char **out,
+			       struct mkfr_error *err)
+{
+	*out = NULL;
+	if (!e->emulator) {
+		*out = strdup("none");
+		return *out ? 0 : mkfr_fail(err, ENOMEM, "emulator version");
+	}
+	char *argv[] = { e->emulator, "--version", NULL };
+	struct spawn_opts o = {
+		.argv = argv,
+		.on_line = first_line,
+		.line_data = out,
+		.log_fd = log_fd,
+	};
+	struct spawn_result res;
+	if (spawn_run(&o, &res, err) < 0)
+		return mkfr_error_prefix(err, "%s --version", e->emulator);
+	if (res.status != 0 || !*out) {
+		free(*out);
+		*out = NULL;
+		return mkfr_fail(err, 0, "%s --version failed (exit %d)", e->emulator, res.status);
+	}
+	return 0;
+}
+
 int emulation_setup(struct emulation *e, const char *probe, struct mkfr_error *err)
 {
 	binfmt_build_name(e->binfmt_name, sizeof(e->binfmt_name), e->qemu ? e->qemu->name : "none",
@@ -197,12 +241,8 @@ int emulation_setup(struct emulation *e, const char *probe, struct mkfr_error *e
 	}
 	if (!e->qemu)
 		return mkfr_fail(err, 0, "no qemu-user emulator can run %s programs", e->arch->name);
-	if (!e->emulator && e->mirror && e->mode != QEMU_MODE_DYNAMIC) {
-		struct emulator_mirror_request req = *e->mirror;
-		req.qemu_target = e->qemu->name;
-		if (emulator_from_mirror(&req, &e->emulator, err) < 0)
-			return mkfr_error_prefix(err, "emulator from the mirror");
-	}
+	if (emulation_obtain_emulator(e, err) < 0)
+		return -1;
 	if (!e->emulator) {
 		autofree char *prog = emulation_emulator_program(e->qemu, e->mode);
 		return mkfr_fail(err, ENOENT, "%s programs need an emulator, and no %s was found: install "

@@ -64,6 +64,18 @@ const char *emulation_qemu_name(enum qemu_mode m);
 /* The host program each qemu mode needs: "qemu-<t>-static" or "qemu-<t>". */
 char *emulation_emulator_program(const struct qemu_target *t, enum qemu_mode m);
 
+/* Make sure e->emulator names the host emulator when there is one: with
+ * none on the host, take it from the mirror where e->mirror allows (not
+ * for qemu=dynamic).  Still NULL afterwards: there is none (fine for a
+ * target that runs natively).  Called by emulation_setup; earlier by the
+ * base cache, whose key holds the emulator's version. */
+int emulation_obtain_emulator(struct emulation *e, struct mkfr_error *err);
+
+/* `EMULATOR --version`'s first line ("qemu-arm version 7.2.x (Debian ...)"),
+ * or "none" without an emulator.  A new string in *out. */
+int emulation_emulator_version(const struct emulation *e, int log_fd, char **out,
+			       struct mkfr_error *err);
+
 /* Find out whether the target runs natively; otherwise stage what the mode
  * needs, register (global mode) and prove it works by running the rootfs's
  * /usr/bin/true.  probe: a program inside the rootfs that exits 0. */

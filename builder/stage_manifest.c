@@ -37,33 +37,17 @@ static int resolve_manifest_path(struct build *b, struct mkfr_error *err)
 	return b->manifest_path ? 0 : mkfr_fail(err, ENOMEM, "manifest");
 }
 
-static void first_line(const char *line, void *data)
-{
-	char **out = data;
-	if (!*out)
-		*out = strdup(line);
-}
-
-/* `EMULATOR --version`, first line ("qemu-arm version 7.2.x (Debian ...)"). */
+/* The emulator's version (the base cache may have asked it already). */
 static int emulator_version(struct build *b, struct mkfr_error *err)
 {
-	if (b->emu.native || !b->emu.emulator) {
+	if (b->emu.native) {
+		free(b->emulator_version);
 		b->emulator_version = strdup("native");
 		return b->emulator_version ? 0 : mkfr_fail(err, ENOMEM, "manifest");
 	}
-	char *argv[] = { b->emu.emulator, "--version", NULL };
-	struct spawn_opts o = {
-		.argv = argv,
-		.on_line = first_line,
-		.line_data = &b->emulator_version,
-		.log_fd = b->log_fd,
-	};
-	struct spawn_result res;
-	if (spawn_run(&o, &res, err) < 0)
-		return mkfr_error_prefix(err, "%s --version", b->emu.emulator);
-	if (res.status != 0 || !b->emulator_version)
-		return mkfr_fail(err, 0, "%s --version failed (exit %d)", b->emu.emulator, res.status);
-	return 0;
+	if (b->emulator_version)
+		return 0;
+	return emulation_emulator_version(&b->emu, b->log_fd, &b->emulator_version, err);
 }
 
 static int inventory_run(struct build *b, struct mkfr_error *err)
