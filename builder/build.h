@@ -59,6 +59,7 @@ struct build {
 	char *debootstrap;    /* host debootstrap program */
 	char *keyring_path;   /* absolute keyring for our own Release checks */
 	char *cache_dir;      /* absolute cache_dir */
+	int cache_use_fd;     /* holds cache_dir's shared in-use lock (fetch), or -1 */
 	/* How target programs run: binfmt and qemu modes, the host emulator,
 	 * and what setup_qemu staged and registered (emulation.h). */
 	struct emulation emu;
@@ -87,6 +88,15 @@ struct build {
 	char *emulator_version;
 	char *manifest_path;
 
+	/* Base cache (base_cache.h): the key of this build's base, and whether
+	 * fetch unpacked it from the cache (then foreign and second do
+	 * nothing) or snapshot stored it. */
+	bool base_cache_enabled;
+	char *base_key_text;
+	char base_key_id[65];
+	bool base_hit;
+	bool base_stored;
+
 	bool policy_rc_added;
 	char **hooks;         /* shipped, then profile hooks (absolute paths) */
 	int log_fd;           /* --log, or -1 */
@@ -94,6 +104,17 @@ struct build {
 
 /* Free what the stages collected (fetched set, inventory, file names). */
 void build_free_results(struct build *b);
+
+/* Services must not start inside the rootfs while packages configure or
+ * hooks run: /usr/sbin/policy-rc.d exiting 101, unless one is there;
+ * cleanup removes it. */
+int build_block_services(struct build *b, struct mkfr_error *err);
+
+/* base cache (stage_snapshot.c), called by fetch once the package set is
+ * known: compute the key and, on a hit, unpack the base into the work
+ * directory and set b->base_hit.  A damaged entry is removed and the
+ * work directory emptied again (a miss). */
+int base_cache_try_restore(struct build *b, struct mkfr_error *err);
 
 /* Argument vectors each stage runs; also printed by --dry-run. */
 char **stage_foreign_argv(const struct build *b);

@@ -216,8 +216,11 @@ int deb_cache_check(struct deb_cache *c, const struct deb_package *p, struct mkf
 		} else {
 			if (sha256_fd_hex(fd, got, &size, err) < 0)
 				return mkfr_error_prefix(err, "cache: %s", path);
-			if (size == p->size && strcasecmp(got, p->sha256) == 0)
+			if (size == p->size && strcasecmp(got, p->sha256) == 0) {
+				/* mtime = last used: `cache prune --unused-for` goes by it. */
+				futimens(fd, NULL);
 				return 1;
+			}
 			why = "SHA256 mismatch";
 		}
 		if (S_ISREG(st.st_mode))

@@ -50,7 +50,8 @@ int deb_cache_usable_record(const struct deb_package *p, const char *mirror,
  * no memory). */
 char *deb_cache_path(const struct deb_cache *c, const struct deb_package *p);
 
-/* 1: the file is there with the record's size and SHA256.  0: it is not
+/* 1: the file is there with the record's size and SHA256 (its mtime is
+ * set to now: the last time a build used it).  0: it is not
  * there, or was corrupt or truncated and has been removed (said in a
  * warning; the removal takes the file's lock, waiting for a build that is
  * writing it, unless this handle holds it already).  -1: error. */

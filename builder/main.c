@@ -2,6 +2,7 @@
 #include "arch.h"
 #include "cleanup.h"
 #include "cmd_binfmt.h"
+#include "cmd_cache.h"
 #include "cmd_run.h"
 #include "log.h"
 #include "pipeline.h"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
 	      "                                  run a command inside a foreign rootfs\n"
 	      "       mkforeignroot binfmt status|register|unregister [ARCH...]\n"
 	      "                                  show, add or remove binfmt_misc entries\n"
+	      "       mkforeignroot cache list|prune [--unused-for DAYS | --all]\n"
+	      "                                  show or trim the cache (base snapshots, .debs)\n"
 	      "\n"
 	      "Build a Debian root filesystem for a foreign architecture into the new\n"
 	      "directory OUT, or the tarball OUT (debootstrap + qemu-user).\n"
@@ -41,6 +44,8 @@ static void usage(FILE *f)
 	      "      --format FORMAT    dir, tar, tar.gz, tar.xz or tar.zst (same as --set format=...);\n"
 	      "                         default: from OUT's name\n"
 	      "      --offline          build from the cache only; never contact the mirror\n"
+	      "      --no-base-cache    run both debootstrap stages even if the base is cached\n"
+	      "                         (same as --set base_cache=no)\n"
 	      "      --no-check-gpg     do not check the Release signature (loud warning)\n"
 	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
 	      "                         `no`: none; same as --set manifest=FILE)\n"
@@ -91,6 +96,7 @@ static int cmd_build(int argc, char **argv)
 		{ "qemu", required_argument, NULL, 'Q' },
 		{ "manifest", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "no-base-cache", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
@@ -117,7 +123,7 @@ static int cmd_build(int argc, char **argv)
 		case 'S':
 			if (!pipeline_has_stage(optarg)) {
 				log_error("--stop-after: no stage '%s' (plan, fetch, foreign, setup_qemu, "
-					  "second, cleanup, sysroot, inventory, output, manifest)", optarg);
+					  "second, snapshot, cleanup, sysroot, inventory, output, manifest)", optarg);
 				return MKFR_EXIT_USAGE;
 			}
 			opts.stop_after = optarg;
@@ -133,6 +139,9 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'F':
 			strv_pushf(&sets, "format=%s", optarg);
+			break;
+		case 'N':
+			strv_push(&sets, "base_cache=no");
 			break;
 		case 'n':
 			opts.dry_run = true;
@@ -170,7 +179,7 @@ static int cmd_build(int argc, char **argv)
 	opts.sets = sets;
 
 	struct mkfr_error err = { 0 };
-	struct build b = { .opts = &opts, .log_fd = -1 };
+	struct build b = { .opts = &opts, .log_fd = -1, .cache_use_fd = -1 };
 	if (profile_load(opts.profile_name, sets, &b.profile, &err) < 0) {
 		log_error("%s", err.msg);
 		return err.exit_code;
@@ -209,6 +218,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "binfmt") == 0)
 		return cmd_binfmt(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "cache") == 0)
+		return cmd_cache(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "build") == 0)
 		return cmd_build(argc - 1, argv + 1);
 	return cmd_build(argc, argv);

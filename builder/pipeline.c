@@ -14,6 +14,7 @@ static const struct stage *const stages[] = {
 	&stage_foreign,
 	&stage_setup_qemu,
 	&stage_second,
+	&stage_snapshot,
 	&stage_cleanup,
 	&stage_sysroot,
 	&stage_inventory,

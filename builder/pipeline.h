@@ -25,6 +25,7 @@ extern const struct stage stage_fetch;
 extern const struct stage stage_foreign;
 extern const struct stage stage_setup_qemu;
 extern const struct stage stage_second;
+extern const struct stage stage_snapshot;
 extern const struct stage stage_cleanup;
 extern const struct stage stage_sysroot;
 extern const struct stage stage_inventory;

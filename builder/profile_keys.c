@@ -52,7 +52,11 @@ static const struct profile_key keys[] = {
 	  "host: the host's emulator only; mirror: qemu-user-static from the profile's mirror "
 	  "(verified, cached, not installed); auto: the host's, else the mirror's." },
 	{ "cache_dir", KEY_PATH, "/var/cache/mkforeignroot", false, NULL,
-	  "Where downloads are kept between builds: .debs, indexes, emulators from the mirror." },
+	  "Where downloads are kept between builds: .debs, indexes, emulators from the mirror, "
+	  "base snapshots." },
+	{ "base_cache", KEY_BOOL, "yes", false, NULL,
+	  "yes: keep the configured base (after the second stage) in cache_dir/base and reuse it "
+	  "while suite, packages and versions are unchanged; no: always run both stages." },
 	{ "connections", KEY_COUNT, "8", false, NULL,
 	  "Parallel downloads from the mirror." },
 	{ "proxy", KEY_URL, NULL, false, NULL,

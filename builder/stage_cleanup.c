@@ -41,6 +41,10 @@ static void hook_line(const char *line, void *data)
 
 static int run_hooks(struct build *b, struct mkfr_error *err)
 {
+	/* debootstrap removed its policy-rc.d: hooks that install packages
+	 * must not start services either. */
+	if (build_block_services(b, err) < 0)
+		return -1;
 	autostrv char **env = hook_environment(b);
 	for (size_t i = 0; b->hooks[i]; i++) {
 		autofree char *copy = strdup(b->hooks[i]);

@@ -563,6 +563,16 @@ static int seed_lists_and_plan(struct fetch_context *c, const struct package_set
 	return write_whole_file(tar, empty_tar, sizeof(empty_tar), err);
 }
 
+/* The directories debootstrap --make-tarball would have packed. */
+static int make_seed_dirs(struct fetch_context *c, struct mkfr_error *err)
+{
+	if (rootfs_mkdir_p(c->rootfd, "/var/lib/apt/lists/partial", 0755, err) < 0 ||
+	    rootfs_mkdir_p(c->rootfd, "/var/cache/apt/archives/partial", 0755, err) < 0 ||
+	    rootfs_mkdir_p(c->rootfd, "/debootstrap", 0755, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int fetch_run(struct build *b, struct mkfr_error *err)
 {
 	struct fetch_context c = {
@@ -579,6 +589,11 @@ static int fetch_run(struct build *b, struct mkfr_error *err)
 		.proxy = profile_get(b->profile, "proxy"),
 		.check_valid_until = profile_get_bool(b->profile, "check_valid_until"),
 	};
+	/* Until the build ends (fetch's undo runs last but plan's): prune
+	 * waits for it. */
+	b->cache_use_fd = cache_use_lock(b->cache_dir, false, err);
+	if (b->cache_use_fd < 0)
+		return -1;
 	if (asprintf(&c.index_dir, "%s/indexes/%s", b->cache_dir, c.suite) < 0 ||
 	    asprintf(&c.real_dir, "%s/real", b->fetch_dir) < 0)
 		return mkfr_fail(err, ENOMEM, "fetch");
@@ -588,13 +603,6 @@ static int fetch_run(struct build *b, struct mkfr_error *err)
 	c.rootfd = rootfs_open(b->work, err);
 	if (c.rootfd < 0)
 		return -1;
-	/* The directories debootstrap --make-tarball would have packed. */
-	if (rootfs_mkdir_p(c.rootfd, "/var/lib/apt/lists/partial", 0755, err) < 0 ||
-	    rootfs_mkdir_p(c.rootfd, "/var/cache/apt/archives/partial", 0755, err) < 0 ||
-	    rootfs_mkdir_p(c.rootfd, "/debootstrap", 0755, err) < 0) {
-		close(c.rootfd);
-		return -1;
-	}
 	if (b->opts->no_check_gpg)
 		log_warn("--no-check-gpg: the Release file's signature is NOT checked; anyone between "
 			 "you and %s can change every package", c.mirror);
@@ -610,9 +618,14 @@ static int fetch_run(struct build *b, struct mkfr_error *err)
 	if (r == 0)
 		r = resolve(&c, &set, err);
 	if (r == 0)
-		r = obtain_debs(&c, &set, err);
-	if (r == 0)
 		r = remember_for_manifest(&c, &set, err);
+	/* With the exact set known: is this base in the base cache? */
+	if (r == 0)
+		r = base_cache_try_restore(b, err);
+	if (r == 0)
+		r = make_seed_dirs(&c, err);
+	if (r == 0 && !b->base_hit)
+		r = obtain_debs(&c, &set, err);
 	if (r == 0)
 		r = seed_lists_and_plan(&c, &set, err);
 	package_set_free(&set);
@@ -628,6 +641,10 @@ static void fetch_undo(struct build *b)
 		if (remove_tree(b->fetch_dir, &err) < 0)
 			log_warn("could not remove %s: %s", b->fetch_dir, err.msg);
 		b->fetch_dir_created = false;
+	}
+	if (b->cache_use_fd >= 0) {
+		close(b->cache_use_fd);
+		b->cache_use_fd = -1;
 	}
 }
 

@@ -52,6 +52,10 @@ char **stage_foreign_argv(const struct build *b)
 
 static int foreign_run(struct build *b, struct mkfr_error *err)
 {
+	if (b->base_hit) {
+		log_info("foreign: nothing to do: the configured base came from the base cache");
+		return 0;
+	}
 	autostrv char **argv = stage_foreign_argv(b);
 	struct debootstrap_progress progress;
 	struct spawn_result res;

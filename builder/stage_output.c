@@ -31,6 +31,11 @@ static void sync_parent(const char *path)
 
 static int output_directory(struct build *b, struct mkfr_error *err)
 {
+	/* dpkg ran with force-unsafe-io (stage_second.c): one syncfs makes
+	 * every file durable before the rename makes the rootfs appear. */
+	autoclose int workfd = open(b->work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (workfd < 0 || syncfs(workfd) < 0)
+		return mkfr_fail(err, errno, "cannot sync %s", b->work);
 	/* rename() replaces an empty directory and fails on a non-empty one,
 	 * so a directory created at OUT meanwhile is never overwritten. */
 	if (rename(b->work, b->out) < 0) {

@@ -169,6 +169,10 @@ static void print_dry_run(const struct build *b)
 	       b->opts->offline ? "offline, from the cache" : profile_get(b->profile, "mirror"),
 	       b->opts->no_check_gpg ? "nothing: --no-check-gpg" : b->keyring_path, "",
 	       profile_get(b->profile, "connections"), b->cache_dir, b->work);
+	if (b->base_cache_enabled)
+		printf("  %-11s base cache %s/base: an entry for this exact package set is unpacked\n"
+		       "  %-11s instead of running foreign and second (base_cache=no to always run them)\n",
+		       "", b->cache_dir, "");
 	autostrv char **fa = stage_foreign_argv(b);
 	print_argv("foreign", NULL, fa);
 	if (b->emu.emulator || b->emu.mirror) {
@@ -191,6 +195,9 @@ static void print_dry_run(const struct build *b)
 	autostrv char **sa = stage_second_argv(b);
 	autostrv char **se = stage_second_env(b);
 	print_argv("second", se, sa);
+	if (b->base_cache_enabled)
+		printf("  %-11s on a base cache miss, keep the configured base in %s/base\n", "snapshot",
+		       b->cache_dir);
 	for (size_t i = 0; b->hooks[i]; i++) {
 		char *hook_argv[] = { b->hooks[i], b->work, NULL };
 		print_argv("hook", NULL, hook_argv);
@@ -282,6 +289,7 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		return -1;
 	if (resolve_emulation(b, err) < 0)
 		return -1;
+	b->base_cache_enabled = profile_get_bool(b->profile, "base_cache");
 
 	autofree char *out_dir = strdup(b->out);
 	char *slash = strrchr(out_dir, '/');

@@ -21,9 +21,8 @@
 #include "spawn.h"
 #include "strv.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
-
-#define POLICY_RC_D "/usr/sbin/policy-rc.d"
 
 char **stage_second_argv(const struct build *b)
 {
@@ -54,21 +53,6 @@ char **stage_second_env(const struct build *b)
 	return env;
 }
 
-/* Services must not start inside the rootfs while packages configure. */
-static int add_policy_rc_d(struct build *b, struct mkfr_error *err)
-{
-	static const char script[] = "#!/bin/sh\n# added by mkforeignroot for the build; removed after\nexit 101\n";
-	autoclose int rootfd = rootfs_open(b->work, err);
-	if (rootfd < 0)
-		return -1;
-	if (rootfs_exists(rootfd, POLICY_RC_D))
-		return 0;
-	if (rootfs_write_file(rootfd, POLICY_RC_D, script, sizeof(script) - 1, 0755, err) < 0)
-		return -1;
-	b->policy_rc_added = true;
-	return 0;
-}
-
 /* The first stage leaves /proc as a symlink to /proc; debootstrap turns it
  * into a directory before mounting proc there.  We mount /proc for it (a
  * user namespace may not: see chroot_mounts.h), so we do that first. */
@@ -84,9 +68,35 @@ static int make_proc_dir(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
+/* dpkg fsyncs every file it unpacks, thousands of waits for the disk in
+ * a rootfs that is only useful once complete: a build that dies is redone,
+ * never recovered.  So the second stage's dpkg runs with force-unsafe-io
+ * (as mmdebstrap's does), and the output stage syncs the result once.
+ * The option file is removed again afterwards: the user's dpkg keeps
+ * its default. */
+#define UNSAFE_IO_CONF "/etc/dpkg/dpkg.cfg.d/mkforeignroot-unsafe-io"
+
+static int dpkg_unsafe_io(struct build *b, bool on, struct mkfr_error *err)
+{
+	static const char conf[] = "# added by mkforeignroot for the second stage; removed after\n"
+				   "force-unsafe-io\n";
+	autoclose int rootfd = rootfs_open(b->work, err);
+	if (rootfd < 0)
+		return -1;
+	if (!on)
+		return rootfs_remove(rootfd, UNSAFE_IO_CONF, err);
+	if (rootfs_mkdir_p(rootfd, "/etc/dpkg/dpkg.cfg.d", 0755, err) < 0)
+		return -1;
+	return rootfs_write_file(rootfd, UNSAFE_IO_CONF, conf, sizeof(conf) - 1, 0644, err);
+}
+
 static int second_run(struct build *b, struct mkfr_error *err)
 {
-	if (add_policy_rc_d(b, err) < 0 || make_proc_dir(b, err) < 0 ||
+	if (b->base_hit) {
+		log_info("second: nothing to do: the configured base came from the base cache");
+		return 0;
+	}
+	if (build_block_services(b, err) < 0 || make_proc_dir(b, err) < 0 ||
 	    emulation_recheck(&b->emu, err) < 0)
 		return -1;
 
@@ -108,11 +118,15 @@ static int second_run(struct build *b, struct mkfr_error *err)
 	emulation_spawn_opts(&b->emu, &o);
 	log_info("second: debootstrap --second-stage (configure under %s)",
 		 b->emu.native ? "the host kernel" : "emulation");
+	if (dpkg_unsafe_io(b, true, err) < 0)
+		return -1;
 	if (spawn_run(&o, &res, err) < 0)
 		return -1;
 	log_status_clear();
 	if (res.status != 0)
 		return stage_report_debootstrap_failure("debootstrap --second-stage", &res, err);
+	if (dpkg_unsafe_io(b, false, err) < 0)
+		return -1;
 	log_info("second: %d packages configured", progress.configured);
 	return 0;
 }
