@@ -2,11 +2,15 @@
  * read back with libarchive and extracted by GNU tar, written twice by two
  * processes seconds apart (same bytes), with each compressor, and the
  * output stage's promise: interrupted, it leaves neither OUT nor its temp
- * file.  Needs root (owners, device nodes, security.* xattrs). */
+ * file.  Then the way back (tar_extract.h, base cache snapshots): the
+ * same tree again after writing and unpacking, a skip filter, and refused
+ * tarballs (names outside the root, truncated).  Needs root (owners,
+ * device nodes, security.* xattrs). */
 #include "output_format.h"
 #include "pipeline.h"
 #include "signals.h"
 #include "tap.h"
+#include "tar_extract.h"
 #include "tar_writer.h"
 
 #include <archive.h>
@@ -323,6 +327,112 @@ static void test_output_stage(void)
 	ok(access(out, F_OK) != 0 && access(part, F_OK) != 0, "no OUT and no temp file left");
 }
 
+static bool skip_dev(const char *path, const struct stat *st, void *data)
+{
+	(void)st;
+	(*(int *)data)++;
+	return strcmp(path, "./dev") == 0;
+}
+
+/* Write `root` with tar_writer (zstd, as snapshots are), unpack it with
+ * tar_extract into a new directory: the same tree. */
+static void test_extract(void)
+{
+	char snap[700], x[700], p[900], q[900], cmd[2048];
+	struct stat a, b;
+	snprintf(snap, sizeof(snap), "%s/snap.tar.zst", base);
+	snprintf(x, sizeof(x), "%s/unpacked", base);
+	int fd = open(snap, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct tar_options o = { .format = OUTPUT_TAR_ZST };
+	struct tar_stats ws, rs;
+	struct mkfr_error err = { 0 };
+	ok(fd >= 0 && tar_write_tree(root, fd, &o, &ws, &err) == 0 && close(fd) == 0,
+	   "extract: a zstd snapshot of the tree written");
+	mkdir(x, 0700);
+	ok(tar_extract_tree(snap, x, &rs, &err) == 0, "extract: unpacked (%s)", err.msg);
+	ok(rs.entries == ws.entries && rs.bytes == ws.bytes, "extract: as many entries (%llu) and bytes",
+	   (unsigned long long)rs.entries);
+	ok(stat(x, &a) == 0 && (a.st_mode & 07777) == 0755, "extract: the root takes the tree's mode");
+	unsigned char cap[64];
+	snprintf(p, sizeof(p), "%s/usr/bin/ping", x);
+	ssize_t n = getxattr(p, "security.capability", cap, sizeof(cap));
+	ok(n == (ssize_t)sizeof(cap_net_raw_ep) && !memcmp(cap, cap_net_raw_ep, sizeof(cap_net_raw_ep)),
+	   "extract: the file capability survives (set after the owner)");
+	ok(lstat(p, &a) == 0 && (a.st_mode & 07777) == 04755, "extract: the setuid mode survives");
+	ok(lstat(p, &a) == 0 && a.st_mtime == 1893456000, "extract: an unclamped mtime is kept");
+	snprintf(p, sizeof(p), "%s/etc/shadow", x);
+	snprintf(q, sizeof(q), "%s/etc/shadow-hardlink", x);
+	ok(stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_ino == b.st_ino && a.st_gid == 42 &&
+	   (a.st_mode & 07777) == 0640, "extract: hard link, group and mode");
+	snprintf(p, sizeof(p), "%s/B", x);
+	ok(lstat(p, &a) == 0 && a.st_uid == 1000 && a.st_gid == 1000, "extract: owners by number");
+	snprintf(p, sizeof(p), "%s/dev/sda1", x);
+	snprintf(q, sizeof(q), "%s/dev/null", x);
+	ok(lstat(p, &a) == 0 && S_ISBLK(a.st_mode) && a.st_rdev == makedev(8, 1) && a.st_gid == 6 &&
+	   lstat(q, &b) == 0 && S_ISCHR(b.st_mode) && b.st_rdev == makedev(1, 3),
+	   "extract: block and character devices");
+	snprintf(p, sizeof(p), "%s/dev/initctl", x);
+	ok(lstat(p, &a) == 0 && S_ISFIFO(a.st_mode), "extract: the FIFO");
+	snprintf(p, sizeof(p), "%s/usr/bin/sh", x);
+	char target[64] = "";
+	ok(readlink(p, target, sizeof(target) - 1) == 4 && !strcmp(target, "dash"), "extract: the symlink");
+	snprintf(cmd, sizeof(cmd), "diff -r --no-dereference -x dev '%s' '%s'", root, x);
+	ok(run(cmd) == 0, "extract: file contents are the same");
+
+	/* The skip filter: ./dev and everything below it left out. */
+	int calls = 0;
+	o.skip = skip_dev;
+	o.skip_data = &calls;
+	fd = open(snap, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ok(fd >= 0 && tar_write_tree(root, fd, &o, &ws, &err) == 0 && close(fd) == 0 && calls > 0,
+	   "skip: written with a filter (asked %d times)", calls);
+	snprintf(x, sizeof(x), "%s/unpacked-skip", base);
+	mkdir(x, 0700);
+	snprintf(p, sizeof(p), "%s/dev", x);
+	snprintf(q, sizeof(q), "%s/etc/shadow", x);
+	ok(tar_extract_tree(snap, x, &rs, &err) == 0 && access(p, F_OK) != 0 && access(q, F_OK) == 0,
+	   "skip: ./dev is not in it, the rest is");
+
+	/* Truncated: refused, named as damaged. */
+	snprintf(cmd, sizeof(cmd), "truncate -s 20000 '%s'", snap);
+	ok(run(cmd) == 0, "a truncated snapshot");
+	snprintf(x, sizeof(x), "%s/unpacked-bad", base);
+	mkdir(x, 0700);
+	ok(tar_extract_tree(snap, x, &rs, &err) < 0, "truncated: refused");
+	contains(err.msg, "damaged", "truncated: said to be damaged");
+}
+
+/* A tarball that is not ours, with names that climb out of the root. */
+static void test_extract_refuses_escapes(void)
+{
+	static const char *const names[] = { "../escaped", "./a/../../escaped", "/escaped", "etc/x" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char t[700], x[700], outside[700];
+		snprintf(t, sizeof(t), "%s/evil.tar", base);
+		snprintf(x, sizeof(x), "%s/evil-root/inner", base);
+		snprintf(outside, sizeof(outside), "%s/evil-root/escaped", base);
+		struct archive *a = archive_write_new();
+		archive_write_set_format_pax_restricted(a);
+		archive_write_open_filename(a, t);
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, 3);
+		archive_write_header(a, e);
+		archive_write_data(a, "bad", 3);
+		archive_entry_free(e);
+		archive_write_close(a);
+		archive_write_free(a);
+		char cmd[1024];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/evil-root' && mkdir -p '%s'", base, x);
+		run(cmd);
+		struct mkfr_error err = { 0 };
+		ok(tar_extract_tree(t, x, NULL, &err) < 0 && access(outside, F_OK) != 0 &&
+		   tap_count_entries(x) == 0, "the name %s is refused, nothing written", names[i]);
+	}
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -334,7 +444,9 @@ int main(void)
 	test_format_names();
 	test_plain();
 	test_compressed();
-	test_output_stage();
+	test_extract();
+	test_extract_refuses_escapes();
+	test_output_stage(); /* last: it leaves a SIGINT pending */
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	run(cmd);
