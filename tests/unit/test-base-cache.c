@@ -2,8 +2,10 @@
  * entry's life (store, lookup marks it used, list, remove) in a cache
  * directory of the test's.  Needs root (the snapshot keeps owners). */
 #include "base_cache.h"
+#include "signals.h"
 #include "tap.h"
 
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -156,6 +158,28 @@ static void test_entry(void)
 	base_cache_key_free(&k);
 }
 
+/* Ctrl-C while the snapshot is written: no entry, no key, no temp file. */
+static void test_interrupted_store(void)
+{
+	char cache[700], tree[700], path[900];
+	snprintf(cache, sizeof(cache), "%s/cache-int", base);
+	snprintf(tree, sizeof(tree), "%s/tree", base);
+	struct base_cache_inputs in = inputs();
+	struct base_cache_key k;
+	struct mkfr_error err = { 0 };
+	ok(base_cache_key_make(&in, &k, &err) == 0, "interrupted: a key");
+	signals_install();
+	raise(SIGINT); /* as Ctrl-C: the handler records it */
+	struct tar_options o = { .format = OUTPUT_TAR_ZST };
+	ok(base_cache_store(cache, &k, tree, &o, NULL, &err) < 0, "interrupted: the store fails");
+	contains(err.msg, "interrupted", "interrupted: and says so");
+	snprintf(path, sizeof(path), "%s/base", cache);
+	int in_base = tap_count_entries(path);
+	snprintf(path, sizeof(path), "%s/tmp", cache);
+	ok(in_base == 0 && tap_count_entries(path) == 0, "interrupted: no snapshot, key or temp file");
+	base_cache_key_free(&k);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -168,6 +192,7 @@ int main(void)
 	}
 	test_key();
 	test_entry();
+	test_interrupted_store(); /* last: it leaves a SIGINT pending */
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)
