@@ -71,7 +71,8 @@ static int make_proc_dir(struct build *b, struct mkfr_error *err)
 /* dpkg fsyncs every file it unpacks, thousands of waits for the disk in
  * a rootfs that is only useful once complete: a build that dies is redone,
  * never recovered.  So the second stage's dpkg runs with force-unsafe-io
- * (as mmdebstrap's does), and the output stage syncs the result once.
+ * and the output stage syncs the result once (mmdebstrap offers the same
+ * trade only as an opt-in eatmydata hook).
  * The option file is removed again afterwards: the user's dpkg keeps
  * its default. */
 #define UNSAFE_IO_CONF "/etc/dpkg/dpkg.cfg.d/mkforeignroot-unsafe-io"
