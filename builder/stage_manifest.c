@@ -112,6 +112,18 @@ static json_object *emulator_json(const struct build *b)
 	return o;
 }
 
+/* Which configured base this rootfs started from (base_cache.h). */
+static json_object *base_cache_json(const struct build *b)
+{
+	if (!b->base_cache_enabled || !b->base_key_id[0])
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "key", json_object_new_string(b->base_key_id));
+	json_object_object_add(o, "use", json_object_new_string(b->base_hit ? "hit" : b->base_stored ? "stored"
+											      : "miss"));
+	return o;
+}
+
 static json_object *packages_json(const struct build *b, size_t *with_sha)
 {
 	json_object *a = json_object_new_array();
@@ -181,6 +193,7 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 	json_object_object_add(root, "mirror", string_or_null(profile_get(b->profile, "mirror")));
 	json_object_object_add(root, "release_date", string_or_null(b->release_date_text));
 	json_object_object_add(root, "emulator", emulator_json(b));
+	json_object_object_add(root, "base_cache", base_cache_json(b));
 	json_object_object_add(root, "output", output);
 	json_object *sysroot = NULL;
 	if (b->sysroot_files_written) {

@@ -1,11 +1,12 @@
 #!/bin/bash
-# Tarball output for image factories: armel-bookworm built twice as a
-# reproducible tarball (same SOURCE_DATE_EPOCH: byte-identical), and once
-# as a directory with the same settings, which must match the tarball
+# Tarball output for image factories: armel-bookworm built twice in full as
+# a reproducible tarball (same SOURCE_DATE_EPOCH: byte-identical), then
+# from the base cache the first build kept: once more as a tarball (the
+# same bytes again) and as a directory, which must match the tarball
 # extracted by GNU tar: owners, modes, device nodes, symlinks, hard links,
 # file capabilities (ping's cap_net_raw) and every file's content.
 # The plan's refusals are checked first (they cost nothing).
-# Three builds: about 5-8 minutes.
+# Two full builds and two from the base cache: about 5 minutes.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_network
@@ -26,7 +27,7 @@ SOURCE_DATE_EPOCH=yesterday "$MKFR" "${profile[@]}" "$T_DIR/r.tar" > "$T_DIR/pla
 [ "$rc" -eq 0 ] && grep -q 'output .*tar.zst .*clamped to 1700000000' "$T_DIR/plan.out" ; ok $? "the format comes from OUT's name (--dry-run says tar.zst, clamped)"
 [ -z "$(ls -A "$T_DIR" | grep -v -e '^cache$' -e '\.out$')" ] ; ok $? "the plan left nothing behind"
 
-# ---- three builds ------------------------------------------------------------
+# ---- four builds -------------------------------------------------------------
 build() { # NAME OUT [ARGS...]
 	local name=$1 out=$2 t0 rc
 	shift 2
@@ -39,13 +40,17 @@ build() { # NAME OUT [ARGS...]
 build one "$T_DIR/one.tar" ; ok $? "build 1: tar"
 stray=$(ls -A "$T_DIR" | grep '^\.mkfr-')
 [ -f "$T_DIR/one.tar" ] && [ -z "$stray" ] ; ok $? "OUT is a file; no work directory or temp file left ($stray)"
-build two "$T_DIR/two.tar" ; ok $? "build 2: tar, same SOURCE_DATE_EPOCH"
+build two "$T_DIR/two.tar" --no-base-cache ; ok $? "build 2: tar, same SOURCE_DATE_EPOCH, in full again (--no-base-cache)"
 cmp "$T_DIR/one.tar" "$T_DIR/two.tar" > "$T_DIR/cmp.out" 2>&1 ; ok $? "the two tarballs are byte-identical ($(stat -c %s "$T_DIR/one.tar") bytes)"
 diag < "$T_DIR/cmp.out"
 if ! cmp -s "$T_DIR/one.tar" "$T_DIR/two.tar"; then
 	diff <(tar --full-time -tvf "$T_DIR/one.tar") <(tar --full-time -tvf "$T_DIR/two.tar") | head -n 20 | diag
 fi
-build dir "$T_DIR/dir" --format dir ; ok $? "build 3: directory, same settings"
+build three "$T_DIR/three.tar" ; ok $? "build 3: tar, from the base cache"
+grep -q "base cache: hit" "$T_DIR/three.out" ; ok $? "build 3 unpacked the base build 1 kept"
+cmp "$T_DIR/one.tar" "$T_DIR/three.tar" > "$T_DIR/cmp3.out" 2>&1 ; ok $? "and its tarball is byte-identical to the full build's"
+diag < "$T_DIR/cmp3.out"
+build dir "$T_DIR/dir" --format dir ; ok $? "build 4: directory, same settings (base cache)"
 
 x="$T_DIR/extracted"
 mkdir "$x"
