@@ -198,37 +198,15 @@ int emulation_obtain_emulator(struct emulation *e, struct mkfr_error *err)
 	return 0;
 }
 
-static void first_line(const char *line, void *data)
-{
-	char **out = data;
-	if (!*out)
-		*out = strdup(line);
-}
-
 int emulation_emulator_version(const struct emulation *e, int log_fd, char **out,
 			       struct mkfr_error *err)
 {
-	*out = NULL;
 	if (!e->emulator) {
 		*out = strdup("none");
 		return *out ? 0 : mkfr_fail(err, ENOMEM, "emulator version");
 	}
 	char *argv[] = { e->emulator, "--version", NULL };
-	struct spawn_opts o = {
-		.argv = argv,
-		.on_line = first_line,
-		.line_data = out,
-		.log_fd = log_fd,
-	};
-	struct spawn_result res;
-	if (spawn_run(&o, &res, err) < 0)
-		return mkfr_error_prefix(err, "%s --version", e->emulator);
-	if (res.status != 0 || !*out) {
-		free(*out);
-		*out = NULL;
-		return mkfr_fail(err, 0, "%s --version failed (exit %d)", e->emulator, res.status);
-	}
-	return 0;
+	return spawn_first_line(argv, log_fd, out, err);
 }
 
 int emulation_setup(struct emulation *e, const char *probe, struct mkfr_error *err)

@@ -76,13 +76,6 @@ static double mb(uint64_t bytes)
 	return (double)bytes / 1e6;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* The .deb in CACHE/debs, verified against the index: reused when intact,
  * downloaded otherwise. */
 static int obtain_deb(const struct emulator_mirror_request *req, const struct deb_package *pkg,
@@ -119,7 +112,7 @@ static int obtain_deb(const struct emulator_mirror_request *req, const struct de
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (http_get_to_path(url, deb_path, &o, &size, err) < 0)
 		return -1;
-	double s = seconds_since(&t0);
+	double s = log_seconds_since(&t0);
 	log_info("emulator: downloaded %.1f MB in %.1f s (%.1f MB/s), SHA256 verified", mb(size), s,
 		 s > 0 ? mb(size) / s : 0.0);
 	return 0;

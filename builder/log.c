@@ -108,3 +108,10 @@ void log_status(const char *fmt, ...)
 	fprintf(stderr, "mkforeignroot: %s\n", line);
 	fflush(stderr);
 }
+
+double log_seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}

@@ -22,4 +22,9 @@ void log_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Remove the status line, if one is shown. */
 void log_status_clear(void);
 
+/* Seconds of CLOCK_MONOTONIC since *t0, for messages that say how long
+ * something took. */
+struct timespec;
+double log_seconds_since(const struct timespec *t0);
+
 #endif

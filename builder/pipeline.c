@@ -24,13 +24,6 @@ static const struct stage *const stages[] = {
 
 #define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 bool pipeline_has_stage(const char *name)
 {
 	for (size_t i = 0; i < N_STAGES; i++)
@@ -64,10 +57,10 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 		}
 		if (r > 0) /* the stage says the build is complete (--dry-run) */
 			break;
-		log_verbose("stage %s done in %.1f s", s->name, seconds_since(&t0));
+		log_verbose("stage %s done in %.1f s", s->name, log_seconds_since(&t0));
 		if (b->opts->stop_after && strcmp(b->opts->stop_after, s->name) == 0) {
 			log_info("stopped after %s in %.1f s, as asked (--stop-after): nothing is kept",
-				 s->name, seconds_since(&start));
+				 s->name, log_seconds_since(&start));
 			r = 1;
 			break;
 		}
@@ -86,6 +79,6 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 		return -1;
 	}
 	if (!b->opts->dry_run && r == 0)
-		log_info("done in %.0f s: %s", seconds_since(&start), b->out);
+		log_info("done in %.0f s: %s", log_seconds_since(&start), b->out);
 	return 0;
 }

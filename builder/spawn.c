@@ -442,3 +442,31 @@ void spawn_print_tail(const struct spawn_result *res, const char *what)
 	for (int i = 0; i < res->tail_count; i++)
 		fprintf(stderr, "    %s\n", res->tail[i]);
 }
+
+static void keep_first_line(const char *line, void *data)
+{
+	char **out = data;
+	if (!*out)
+		*out = strdup(line);
+}
+
+int spawn_first_line(char *const argv[], int log_fd, char **out, struct mkfr_error *err)
+{
+	*out = NULL;
+	struct spawn_opts o = {
+		.argv = (char **)argv,
+		.on_line = keep_first_line,
+		.line_data = out,
+		.log_fd = log_fd,
+	};
+	struct spawn_result res;
+	if (spawn_run(&o, &res, err) < 0)
+		return mkfr_error_prefix(err, "%s", argv[0]);
+	if (res.status != 0 || !*out) {
+		free(*out);
+		*out = NULL;
+		return mkfr_fail(err, 0, "%s %s failed (exit %d)", argv[0], argv[1] ? argv[1] : "",
+				 res.status);
+	}
+	return 0;
+}

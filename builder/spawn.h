@@ -57,6 +57,11 @@ struct spawn_result {
  * interrupted by a signal (the child was then killed and reaped). */
 int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_error *err);
 
+/* Run argv (plain: no namespaces) for the first line it prints, as a new
+ * string in *out ("debootstrap 1.0.128", "qemu-arm version 7.2.x"); a
+ * failure to start, a non-zero exit or no output is an error. */
+int spawn_first_line(char *const argv[], int log_fd, char **out, struct mkfr_error *err);
+
 /* Print res->tail to stderr, indented, for a failure report. */
 void spawn_print_tail(const struct spawn_result *res, const char *what);
 

@@ -27,35 +27,11 @@
 #include <string.h>
 #include <time.h>
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void first_line(const char *line, void *data)
-{
-	char **out = data;
-	if (!*out)
-		*out = strdup(line);
-}
-
 /* "debootstrap 1.0.128+nmu2+deb12u2" */
 static int debootstrap_version(struct build *b, char **out, struct mkfr_error *err)
 {
-	*out = NULL;
 	char *argv[] = { b->debootstrap ? b->debootstrap : "debootstrap", "--version", NULL };
-	struct spawn_opts o = { .argv = argv, .on_line = first_line, .line_data = out, .log_fd = b->log_fd };
-	struct spawn_result res;
-	if (spawn_run(&o, &res, err) < 0)
-		return mkfr_error_prefix(err, "debootstrap --version");
-	if (res.status != 0 || !*out) {
-		free(*out);
-		*out = NULL;
-		return mkfr_fail(err, 0, "debootstrap --version failed (exit %d)", res.status);
-	}
-	return 0;
+	return spawn_first_line(argv, b->log_fd, out, err);
 }
 
 static int make_key(struct build *b, struct mkfr_error *err)
@@ -103,6 +79,7 @@ int base_cache_try_restore(struct build *b, struct mkfr_error *err)
 		return mkfr_error_prefix(err, "base cache");
 	struct base_cache_key key = { .text = b->base_key_text };
 	memcpy(key.id, b->base_key_id, sizeof(key.id));
+	log_verbose("base cache: key %s", b->base_key_id);
 	autofree char *snapshot = base_cache_lookup(b->cache_dir, &key);
 	if (!snapshot) {
 		log_info("base cache: no entry %.12s for this base yet: full build, kept afterwards",
@@ -118,7 +95,7 @@ int base_cache_try_restore(struct build *b, struct mkfr_error *err)
 		b->base_hit = true;
 		log_info("base cache: hit %.12s: %llu entries (%.0f MB) unpacked in %.1f s, no "
 			 "debootstrap run", b->base_key_id, (unsigned long long)stats.entries,
-			 (double)stats.bytes / 1e6, seconds_since(&t0));
+			 (double)stats.bytes / 1e6, log_seconds_since(&t0));
 		return 0;
 	}
 	if (signals_pending()) {
@@ -183,7 +160,7 @@ static int snapshot_run(struct build *b, struct mkfr_error *err)
 	}
 	b->base_stored = true;
 	log_info("snapshot: %llu entries (%.0f MB) kept in %.1f s", (unsigned long long)stats.entries,
-		 (double)stats.bytes / 1e6, seconds_since(&t0));
+		 (double)stats.bytes / 1e6, log_seconds_since(&t0));
 	return 0;
 }
 

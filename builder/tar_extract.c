@@ -106,9 +106,14 @@ int tar_extract_tree(const char *tarball, const char *root, struct tar_stats *st
 					     ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
 					     ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 					     ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-	if (archive_read_open_filename(r, tarball, BLOCK_SIZE) != ARCHIVE_OK)
-		return mkfr_fail(err, archive_errno(r) > 0 ? archive_errno(r) : 0, "cannot open %s: %s",
-				 tarball, archive_error_string(r));
+	if (archive_read_open_filename(r, tarball, BLOCK_SIZE) != ARCHIVE_OK) {
+		/* Opening reads the first block: a file that is there but
+		 * cannot be decompressed is damaged, not missing. */
+		int e = archive_errno(r);
+		if (e == ENOENT || e == EACCES || e == EISDIR)
+			return mkfr_fail(err, e, "cannot open %s: %s", tarball, archive_error_string(r));
+		return read_failed(r, tarball, err);
+	}
 
 	struct archive_entry *e;
 	int s;
