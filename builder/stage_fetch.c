@@ -15,6 +15,10 @@
  * --print-debs for every variant.  debootstrap verifies nothing in this
  * mode; we did, from the Release signature down to each .deb's SHA256.
  *
+ * Once the package set is known, the base cache (stage_snapshot.c) may
+ * have this exact base configured already: then it is unpacked into WORK,
+ * no .deb is needed, and only the apt lists are seeded.
+ *
  * The cache (cache_dir):
  *   debs/NAME_VERSION_ARCH.deb   shared by every build (deb_cache.h)
  *   indexes/SUITE/InRelease, indexes/SUITE/COMP/binary-ARCH/Packages.EXT
