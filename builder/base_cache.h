@@ -1,5 +1,5 @@
-/* The base cache: the configured base system (after debootstrap's second
- * stage, before any hook) kept as a snapshot, so that a rebuild of the same
+/* The base cache: the configured base (after debootstrap's second stage,
+ * before any hook) kept as a snapshot, so that a rebuild of the same
  * base skips the first and second stage and only unpacks it.
  *
  * An entry is keyed by everything that decides what the second stage

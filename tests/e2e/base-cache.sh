@@ -62,20 +62,9 @@ grep -q "foreign: nothing to do" "$T_DIR/hit.out" && grep -q "second: nothing to
 [ "$(use_in "$T_DIR/hit.manifest.json")" = "hit $id" ] ; ok $? "the manifest says the base came from the cache, and which"
 awk -v s="$hit_secs" 'BEGIN { exit !(s < 60) }' ; ok $? "the hit took $hit_secs s"
 
-listing() {
-	(cd "$1" && find . -xdev \( -type d -printf '%p %U %G %m d\n' \) -o -printf '%p %U %G %m %y %s %l\n' |
-		LC_ALL=C sort)
-	(cd "$1" && find . -xdev \( -type c -o -type b \) -exec stat -c '%n %t:%T' {} + | LC_ALL=C sort)
-}
-hardlinks() {
-	(cd "$1" && find . -xdev -type f -links +1 -printf '%i %p\n') |
-		awk '{ g[$1] = g[$1] " " $2 } END { for (i in g) print g[i] }' | LC_ALL=C sort
-}
-contents() { (cd "$1" && find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); }
-caps() { (cd "$1" && getcap -r . 2>/dev/null | LC_ALL=C sort); }
 for what in listing hardlinks contents caps; do
-	"$what" "$T_DIR/cold" > "$T_DIR/cold.$what"
-	"$what" "$T_DIR/hit" > "$T_DIR/hit.$what"
+	"tree_$what" "$T_DIR/cold" > "$T_DIR/cold.$what"
+	"tree_$what" "$T_DIR/hit" > "$T_DIR/hit.$what"
 	diff "$T_DIR/cold.$what" "$T_DIR/hit.$what" > "$T_DIR/$what.diff"
 	[ -s "$T_DIR/cold.$what" ] && [ ! -s "$T_DIR/$what.diff" ] ; ok $? "cold and hit rootfs: same $what ($(wc -l < "$T_DIR/cold.$what") lines)"
 	head -n 10 "$T_DIR/$what.diff" | diag
@@ -94,17 +83,12 @@ build nocache "$T_DIR/o" --no-base-cache --stop-after foreign ; ok $? "--no-base
 # key of this test.  The real entry, planted under the key this mirror
 # gives, is a hit while the index is unchanged; one version changed in the
 # index is a miss.
-export GNUPGHOME="$T_DIR/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-T_CLEANUPS="$T_CLEANUPS gpgconf --homedir '$GNUPGHOME' --kill all 2>/dev/null;"
-gpg --batch --quiet --passphrase '' --quick-gen-key 'mkforeignroot test <test@invalid>' ed25519 sign never 2>/dev/null
-gpg --batch --quiet --export > "$T_DIR/test-key.gpg"
+test_signing_key
 local_mirror="$T_DIR/mirror"
 pk="$local_mirror/dists/bookworm/main/binary-armel"
 mkdir -p "$pk"
 xz -dc "$cache"/indexes/bookworm/main/binary-armel/Packages.xz > "$T_DIR/Packages"
-awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' \
-	"$cache/indexes/bookworm/InRelease" > "$T_DIR/release.body"
+release_body "$cache/indexes/bookworm/InRelease" > "$T_DIR/release.body"
 publish() { # publish PACKAGES-FILE: the index, and a Release naming it, signed
 	xz -0 -c "$1" > "$pk/Packages.xz" # -0: fast; the format is what matters
 	local sha size

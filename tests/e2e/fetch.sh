@@ -65,18 +65,13 @@ out2=$("$MKFR" --profile armel-bookworm --set keyring=$removed --no-check-gpg --
 
 # Valid-Until: the real Release, re-signed by a key of this test with an
 # expiry in the past, served from a file:// mirror next to the real index.
-export GNUPGHOME="$T_DIR/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-T_CLEANUPS="$T_CLEANUPS gpgconf --homedir '$GNUPGHOME' --kill all 2>/dev/null;"
-gpg --batch --quiet --passphrase '' --quick-gen-key 'mkforeignroot test <test@invalid>' ed25519 sign never 2>/dev/null
-gpg --batch --quiet --export > "$T_DIR/test-key.gpg"
+test_signing_key
 fake="$T_DIR/fake-mirror"
 mkdir -p "$fake/dists/bookworm/main/binary-armel"
 cp "$cache"/indexes/bookworm/main/binary-armel/Packages.* "$fake/dists/bookworm/main/binary-armel/"
 # The real Release text, taken before any test mirror's Release reaches the
 # cache (an accepted one is kept there, as any verified Release is).
-awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' \
-	"$cache/indexes/bookworm/InRelease" > "$T_DIR/release.body"
+release_body "$cache/indexes/bookworm/InRelease" > "$T_DIR/release.body"
 sed '/^Date: /a Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC' "$T_DIR/release.body" |
 	gpg --batch --quiet --clearsign > "$fake/dists/bookworm/InRelease"
 grep -q '^Valid-Until: Sat, 01 Jan 2000' "$fake/dists/bookworm/InRelease" ; ok $? "test mirror: Release re-signed with Valid-Until in 2000"

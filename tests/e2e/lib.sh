@@ -109,6 +109,39 @@ wait_for_line() { # wait_for_line FILE REGEX SECONDS
 	return 1
 }
 
+# A signing key of this test in its own GnuPG home (GNUPGHOME stays set;
+# the agent is stopped at exit); the public key in $T_DIR/test-key.gpg, to
+# pass as keyring= for a test mirror's re-signed Release.
+test_signing_key() {
+	export GNUPGHOME="$T_DIR/gnupg"
+	mkdir -m 700 "$GNUPGHOME"
+	T_CLEANUPS="$T_CLEANUPS gpgconf --homedir '$GNUPGHOME' --kill all 2>/dev/null;"
+	gpg --batch --quiet --passphrase '' --quick-gen-key 'mkforeignroot test <test@invalid>' ed25519 sign never 2>/dev/null
+	gpg --batch --quiet --export > "$T_DIR/test-key.gpg"
+}
+
+# The signed text of a cached InRelease (dash-unescaped), to re-sign.
+release_body() { # release_body INRELEASE
+	awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' "$1"
+}
+
+# Comparing two root filesystems (directory trees), one aspect at a time:
+# tree_listing: one line per file (name, owners, mode, type, size, device
+# numbers, link target; a directory's size says how it was filled, not what
+# it holds); tree_hardlinks: sets of names that are one file;
+# tree_contents: every file's SHA-256; tree_caps: file capabilities.
+tree_listing() {
+	(cd "$1" && find . -xdev \( -type d -printf '%p %U %G %m d\n' \) -o -printf '%p %U %G %m %y %s %l\n' |
+		LC_ALL=C sort)
+	(cd "$1" && find . -xdev \( -type c -o -type b \) -exec stat -c '%n %t:%T' {} + | LC_ALL=C sort)
+}
+tree_hardlinks() {
+	(cd "$1" && find . -xdev -type f -links +1 -printf '%i %p\n') |
+		awk '{ g[$1] = g[$1] " " $2 } END { for (i in g) print g[i] }' | LC_ALL=C sort
+}
+tree_contents() { (cd "$1" && find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); }
+tree_caps() { (cd "$1" && getcap -r . 2>/dev/null | LC_ALL=C sort); }
+
 t_cleanup() {
 	local p
 	for p in $T_PIDS; do

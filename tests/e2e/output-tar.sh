@@ -58,35 +58,15 @@ tar -C "$x" --numeric-owner --xattrs --xattrs-include='*' -xpf "$T_DIR/one.tar" 
 [ $? -eq 0 ] && [ ! -s "$T_DIR/tar.err" ] ; ok $? "GNU tar extracts it without a warning"
 head -n 5 "$T_DIR/tar.err" | diag
 
-# One line per file: name, owners, mode, type, size, device numbers, link
-# target (a directory's size says how it was filled, not what it holds).
-listing() {
-	(cd "$1" && find . -xdev \( -type d -printf '%p %U %G %m d\n' \) -o -printf '%p %U %G %m %y %s %l\n' |
-		LC_ALL=C sort) > "$2"
-	(cd "$1" && find . -xdev \( -type c -o -type b \) -exec stat -c '%n %t:%T' {} + | LC_ALL=C sort) >> "$2"
-}
-# Sets of names that are one file.
-hardlinks() {
-	(cd "$1" && find . -xdev -type f -links +1 -printf '%i %p\n') |
-		awk '{ g[$1] = g[$1] " " $2 } END { for (i in g) print g[i] }' | LC_ALL=C sort
-}
-contents() { (cd "$1" && find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); }
-caps() { (cd "$1" && getcap -r . 2>/dev/null | LC_ALL=C sort); }
-
 for what in listing hardlinks contents caps; do
-	if [ "$what" = listing ]; then
-		listing "$T_DIR/dir" "$T_DIR/dir.$what"
-		listing "$x" "$T_DIR/tar.$what"
-	else
-		"$what" "$T_DIR/dir" > "$T_DIR/dir.$what"
-		"$what" "$x" > "$T_DIR/tar.$what"
-	fi
+	"tree_$what" "$T_DIR/dir" > "$T_DIR/dir.$what"
+	"tree_$what" "$x" > "$T_DIR/tar.$what"
 	diff "$T_DIR/dir.$what" "$T_DIR/tar.$what" > "$T_DIR/$what.diff"
 	ok $? "directory and extracted tarball: same $what ($(wc -l < "$T_DIR/dir.$what") lines)"
 	head -n 10 "$T_DIR/$what.diff" | diag
 done
 grep -q '^./usr/bin/ping cap_net_raw=ep$' "$T_DIR/tar.caps" ; ok $? "ping keeps cap_net_raw=ep through the tarball"
-[ -n "$(hardlinks "$x")" ] ; ok $? "the rootfs has hard links to compare ($(hardlinks "$x" | wc -l) sets)"
+[ -n "$(tree_hardlinks "$x")" ] ; ok $? "the rootfs has hard links to compare ($(tree_hardlinks "$x" | wc -l) sets)"
 grep -qx './dev/null 0 0 666 c 0 ' "$T_DIR/tar.listing" && grep -qx './dev/null 1:3' "$T_DIR/tar.listing" ; ok $? "dev/null is a character device 1:3, root's, 0666"
 
 newer=$(find "$x" -xdev -newermt @"$SOURCE_DATE_EPOCH" | head -n 3)
