@@ -125,6 +125,99 @@ release_body() { # release_body INRELEASE
 	awk 'body && /^-----BEGIN PGP SIGNATURE/ { exit } body { sub(/^- /, ""); print } /^$/ { body = 1 }' "$1"
 }
 
+# A local view of the real mirror that does not depend on the mirror's
+# indexes matching its Release: a mirror in mid-sync (seen 2026-11-24 for
+# trixie armel/armhf/i386/ppc64el/riscv64/s390x) serves Packages.xz files
+# that differ from the signed InRelease, and every tool rightly refuses
+# them.  The view holds the indexes exactly as served, a Release that
+# lists them (their real sizes and hashes; every other field of the real,
+# verified Release kept) re-signed by this test's key, and, when asked,
+# the pool files of the named packages, downloaded from the real mirror.
+# debootstrap and mkforeignroot both use it as a file:// mirror with
+# keyring $T_DIR/test-key.gpg.
+#
+#   mirror_view SUITE ARCH COMPONENTS [PACKAGE...]   prints the view's file:// URL
+#
+# COMPONENTS is comma-separated.  The mirror viewed is the host's, or
+# $VIEW_SOURCE (any URL curl reads, file:// too).  Needs test_signing_key
+# first.  Fails (so the caller fails) when the mirror cannot be read or its
+# InRelease does not verify against Debian's keyring.
+mirror_view() {
+	local suite=$1 arch=$2 comps=$3 real view c
+	shift 3
+	real=${VIEW_SOURCE:-$(host_mirror)}
+	view=$(mktemp -d "$T_DIR/view-$suite-$arch.XXXXXX")
+	mkdir -p "$view/dists/$suite" || return 1
+	curl -sf --max-time 60 -o "$view/real-InRelease" "$real/dists/$suite/InRelease" || return 1
+	gpgv --keyring /usr/share/keyrings/debian-archive-keyring.gpg "$view/real-InRelease" \
+		2>/dev/null || return 1
+	: > "$view/files"
+	for c in ${comps//,/ }; do
+		local rel="$c/binary-$arch/Packages.xz"
+		mkdir -p "$view/dists/$suite/$c/binary-$arch"
+		curl -sf --max-time 300 -o "$view/dists/$suite/$rel" "$real/dists/$suite/$rel" || return 1
+		echo "$rel" >> "$view/files"
+	done
+	# The real header (no Acquire-By-Hash: the view has no by-hash copies),
+	# then the view's own checksums.
+	release_body "$view/real-InRelease" |
+		awk '/^[A-Za-z0-9-]+:/ { keep = ($1 != "MD5Sum:" && $1 != "SHA256:" && $1 != "SHA1:" && $1 != "Acquire-By-Hash:") }
+		     keep && !/^ / { print }' > "$view/dists/$suite/Release"
+	# Each index twice, as Debian lists it: compressed, and the plain text
+	# it holds (not served; debootstrap wants its entry all the same).
+	(
+		cd "$view/dists/$suite" || exit 1
+		for sum in MD5Sum:md5sum SHA256:sha256sum; do
+			echo "${sum%%:*}:"
+			while read -r f; do
+				printf ' %s %s %s\n' "$(${sum#*:} < "$f" | cut -d' ' -f1)" "$(stat -c %s "$f")" "$f"
+				printf ' %s %s %s\n' "$(xz -dc "$f" | ${sum#*:} | cut -d' ' -f1)" \
+					"$(xz -dc "$f" | wc -c)" "${f%.xz}"
+			done < "$view/files"
+		done
+	) >> "$view/dists/$suite/Release" || return 1
+	gpg --batch --quiet --yes --clearsign -o "$view/dists/$suite/InRelease" "$view/dists/$suite/Release" &&
+		gpg --batch --quiet --yes --armor --detach-sign -o "$view/dists/$suite/Release.gpg" \
+			"$view/dists/$suite/Release" || return 1
+	if [ $# -gt 0 ]; then
+		mirror_view_pool "$view" "$real" "$suite" "$arch" "$comps" "$@" || return 1
+	fi
+	echo "file://$view"
+}
+
+# The pool files of PACKAGE... (as the view's indexes name them), from the
+# real mirror, 8 at a time; each checked against the index's SHA256.
+mirror_view_pool() { # VIEW REAL SUITE ARCH COMPONENTS PACKAGE...
+	local view=$1 real=$2 suite=$3 arch=$4 comps=$5 c
+	shift 5
+	printf '%s\n' "$@" | sort -u > "$view/wanted"
+	for c in ${comps//,/ }; do
+		xz -dc "$view/dists/$suite/$c/binary-$arch/Packages.xz"
+	done | awk -v want="$view/wanted" '
+		BEGIN { while ((getline l < want) > 0) w[l] = 1 }
+		/^Package: / { p = $2 } /^Filename: / { f = $2 } /^SHA256: / { s = $2 }
+		/^$/ { if (p in w && !(p in done)) { print s, f; done[p] = 1 } p = f = s = "" }' > "$view/pool.list"
+	[ "$(wc -l < "$view/pool.list")" -eq "$(wc -l < "$view/wanted")" ] || return 1
+	awk '{ print $2 }' "$view/pool.list" |
+		xargs -P 8 -n 1 sh -c 'mkdir -p "$(dirname "$1/$3")" && curl -sf --max-time 300 -o "$1/$3" "$2/$3"' _ "$view" "$real" ||
+		return 1
+	(cd "$view" && sha256sum -c --quiet --status - <<EOF
+$(awk '{ print $1 "  " $2 }' "$view/pool.list")
+EOF
+	)
+}
+
+# Is the real mirror's index for SUITE/ARCH (main) the one its signed
+# InRelease lists?  For a test's diagnostics only: the view works either way.
+mirror_index_consistent() { # SUITE ARCH
+	local real want got
+	real=$(host_mirror)
+	want=$(curl -sf --max-time 60 "$real/dists/$1/InRelease" |
+		awk -v f="main/binary-$2/Packages.xz" '/^SHA256:/ { s = 1; next } /^[A-Za-z]/ { s = 0 } s && $3 == f { print $1; exit }')
+	got=$(curl -sf --max-time 300 "$real/dists/$1/main/binary-$2/Packages.xz" | sha256sum | cut -d' ' -f1)
+	[ -n "$want" ] && [ "$want" = "$got" ]
+}
+
 # Comparing two root filesystems (directory trees), one aspect at a time:
 # tree_listing: one line per file (name, owners, mode, type, size, device
 # numbers, link target; a directory's size says how it was filled, not what

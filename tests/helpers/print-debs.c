@@ -2,8 +2,11 @@
  * `debootstrap --print-debs`, one name a line, for the e2e test to compare.
  *
  *   print-debs MIRROR SUITE ARCH COMPONENTS VARIANT [--include=A,B] [--exclude=C,D]
+ *              [--keyring=FILE]
  *
- * COMPONENTS is comma-separated; VARIANT is minbase, buildd or standard. */
+ * COMPONENTS is comma-separated; VARIANT is minbase, buildd or standard;
+ * the keyring (default Debian's) is the one that signs MIRROR's Release (a
+ * test's own key for a local view of the mirror, tests/e2e/lib.sh). */
 #include "cleanup.h"
 #include "log.h"
 #include "package_set.h"
@@ -22,7 +25,7 @@
 static int usage(const char *argv0)
 {
 	fprintf(stderr, "usage: %s MIRROR SUITE ARCH COMPONENTS minbase|buildd|standard "
-		"[--include=A,B] [--exclude=C,D]\n", argv0);
+		"[--include=A,B] [--exclude=C,D] [--keyring=FILE]\n", argv0);
 	return 2;
 }
 
@@ -35,6 +38,7 @@ int main(int argc, char **argv)
 	struct package_set set = { 0 };
 	autostrv char **wanted = NULL, **components = NULL, **include = NULL, **exclude = NULL;
 	enum package_set_variant variant;
+	const char *keyring = KEYRING;
 	int ret = 1;
 
 	if (argc < 6 || package_set_variant_from_name(argv[5], &variant) < 0)
@@ -44,13 +48,15 @@ int main(int argc, char **argv)
 			include = strv_split_list(argv[i] + 10, ',');
 		else if (strncmp(argv[i], "--exclude=", 10) == 0)
 			exclude = strv_split_list(argv[i] + 10, ',');
+		else if (strncmp(argv[i], "--keyring=", 10) == 0)
+			keyring = argv[i] + 10;
 		else
 			return usage(argv[0]);
 	}
 	signals_install();
 	const char *mirror = argv[1], *suite = argv[2], *arch = argv[3];
 	struct release_fetch_request rreq = {
-		.mirror = mirror, .suite = suite, .keyring = KEYRING,
+		.mirror = mirror, .suite = suite, .keyring = keyring,
 		.proxy = getenv("MKFR_TEST_PROXY"), .check_valid_until = true,
 	};
 	if (release_file_fetch(&rreq, &rel, &err) < 0)
