@@ -164,9 +164,23 @@ static void cleanup_curlp(CURL **c)
 }
 #define autocurl __attribute__((cleanup(cleanup_curlp)))
 
+/* Who listed the expected size and hash, and what a mismatch means. */
+static const char *listed_by(const struct http_get_opts *o)
+{
+	return o->listed_by ? o->listed_by : "the index";
+}
+
+static const char *mismatch_hint(const struct http_get_opts *o)
+{
+	return o->mismatch_hint ? o->mismatch_hint
+				: "the mirror serves a corrupt or changed file; try again later or "
+				  "use another mirror";
+}
+
 /* One attempt.  Returns 0, or -1 with *err set and *again telling whether
  * another try may help. */
-static int attempt(CURL *c, const char *url, struct sink *s, bool *again, struct mkfr_error *err)
+static int attempt(CURL *c, const char *url, struct sink *s, const struct http_get_opts *o,
+		   bool *again, struct mkfr_error *err)
 {
 	char curl_msg[CURL_ERROR_SIZE] = "";
 	long code = 0;
@@ -182,6 +196,12 @@ static int attempt(CURL *c, const char *url, struct sink *s, bool *again, struct
 		return 0;
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		return mkfr_fail(err, EINTR, "%s: download interrupted", url);
+	if (rc == CURLE_WRITE_ERROR && s->too_big && o->expect_size >= 0) {
+		mkfr_fail(err, 0, "%s: size mismatch (more than the %" PRId64 " bytes %s says): %s",
+			  url, o->expect_size, listed_by(o), mismatch_hint(o));
+		err->errnum = EBADMSG;
+		return -1;
+	}
 	if (rc == CURLE_WRITE_ERROR && s->too_big)
 		return mkfr_fail(err, 0, "%s: larger than the %" PRId64 " bytes expected", url,
 				 s->max_size);
@@ -213,15 +233,17 @@ static int attempt(CURL *c, const char *url, struct sink *s, bool *again, struct
 static int verify(const char *url, struct sink *s, const char *got_hex,
 		  const struct http_get_opts *o, struct mkfr_error *err)
 {
+	int r = 0;
 	if (o->expect_size >= 0 && s->bytes != (uint64_t)o->expect_size)
-		return mkfr_fail(err, 0, "%s: size mismatch (got %" PRIu64 " bytes, the index says %" PRId64
-				 "): the mirror serves a corrupt or changed file; try again later or "
-				 "use another mirror", url, s->bytes, o->expect_size);
-	if (o->expect_sha256 && strcasecmp(got_hex, o->expect_sha256) != 0)
-		return mkfr_fail(err, 0, "%s: SHA256 mismatch (got %s, the index says %s): the mirror "
-				 "serves a corrupt or changed file; try again later or use another "
-				 "mirror", url, got_hex, o->expect_sha256);
-	return 0;
+		r = mkfr_fail(err, 0, "%s: size mismatch (got %" PRIu64 " bytes, %s says %" PRId64
+			      "): %s", url, s->bytes, listed_by(o), o->expect_size, mismatch_hint(o));
+	else if (o->expect_sha256 && strcasecmp(got_hex, o->expect_sha256) != 0)
+		r = mkfr_fail(err, 0, "%s: SHA256 mismatch (got %s, %s says %s): %s", url, got_hex,
+			      listed_by(o), o->expect_sha256, mismatch_hint(o));
+	/* Not in the message: callers tell "not what was listed" apart. */
+	if (r < 0)
+		err->errnum = EBADMSG;
+	return r;
 }
 
 static int transfer(const char *url, struct sink *s, const struct http_get_opts *opts,
@@ -256,7 +278,7 @@ static int transfer(const char *url, struct sink *s, const struct http_get_opts 
 		if (o->expect_sha256 && sha256_begin(&s->hash, err) < 0)
 			return -1;
 		s->max_size = o->expect_size >= 0 ? o->expect_size : o->max_size;
-		if (attempt(c, url, s, &again, err) == 0) {
+		if (attempt(c, url, s, o, &again, err) == 0) {
 			char hex[SHA256_HEX_SIZE] = "";
 			if (s->hash.md)
 				sha256_finish_hex(&s->hash, hex);

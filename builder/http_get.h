@@ -3,7 +3,8 @@
  *
  * Timeouts, connection errors and 5xx answers are retried with exponential
  * backoff; a transfer slower than 1 KB/s for 30 s counts as a timeout.  A
- * 404 fails at once, with err->errnum ENOENT.  Redirects are followed.  Without an explicit proxy,
+ * 404 fails at once, with err->errnum ENOENT; a body that is not what the
+ * caller expects (size, SHA256) with err->errnum EBADMSG.  Redirects are followed.  Without an explicit proxy,
  * libcurl itself honours http_proxy, https_proxy and no_proxy.  http, https
  * and file URLs are accepted (file:// for local mirrors and tests). */
 #ifndef MKFR_HTTP_GET_H
@@ -25,6 +26,11 @@ struct http_get_opts {
 	const char *expect_sha256; /* hex, NULL: not checked */
 	int64_t expect_size;       /* bytes, -1: not checked */
 	int64_t max_size;          /* refuse more than this many bytes, 0: no limit */
+	/* For a size or SHA256 mismatch (err->errnum EBADMSG): what listed
+	 * the expected values, and what the user should make of it.  NULL:
+	 * "the index", and "the mirror serves a corrupt or changed file ...". */
+	const char *listed_by;
+	const char *mismatch_hint;
 };
 
 #define HTTP_GET_OPTS_INIT { .expect_size = -1 }

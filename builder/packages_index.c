@@ -5,6 +5,8 @@
 #include "cleanup.h"
 #include "sha256.h"
 #include "http_get.h"
+#include "log.h"
+#include "signals.h"
 #include "strv.h"
 
 #include <archive.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static void deb_package_free(struct deb_package *p)
@@ -303,7 +306,24 @@ static int parse_compressed(int fd, const char *url, struct packages_index *idx,
 	return 0;
 }
 
-/* Download `rel_path` (relative to dists/SUITE/) as listed in the Release. */
+/* A mirror being updated serves, for a while, indexes that do not match
+ * the InRelease it serves (seen on 2026-11-24: trixie riscv64's
+ * Packages.xz 9,385,284 bytes served, 9,387,120 listed).  apt avoids this
+ * by fetching indexes by hash; where that copy is missing too, the plain
+ * name is tried again once after this pause before we give up. */
+#define MID_SYNC_RETRY_DELAY_S 5
+
+static void pause_seconds(int s)
+{
+	struct timespec ts = { s, 0 };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !signals_pending())
+		;
+}
+
+/* Download `rel_path` (relative to dists/SUITE/) as listed in the Release:
+ * dists/SUITE/DIR/by-hash/SHA256/HASH first where the Release offers it
+ * (Acquire-By-Hash: such a name cannot change while the mirror updates),
+ * then the plain name, which a mismatch tries once more after a pause. */
 static int fetch_listed(const struct packages_fetch_request *req, const char *rel_path,
 			const struct release_checksum *sum, int fd, char **url_out,
 			struct mkfr_error *err)
@@ -313,9 +333,9 @@ static int fetch_listed(const struct packages_fetch_request *req, const char *re
 	o.proxy = req->proxy;
 	o.expect_sha256 = sum->sha256;
 	o.expect_size = (int64_t)sum->size;
+	o.listed_by = "its signed Release";
 
-	/* by-hash names cannot change under us while the mirror updates; the
-	 * plain name is the fallback for mirrors that lack them. */
+	const char *by_hash = "the Release offers no by-hash copy";
 	if (req->release->acquire_by_hash) {
 		autofree char *dir = strdup(rel_path);
 		char *slash = dir ? strrchr(dir, '/') : NULL;
@@ -324,17 +344,36 @@ static int fetch_listed(const struct packages_fetch_request *req, const char *re
 			if (asprintf(&url, "%s/dists/%s/%s/by-hash/SHA256/%s", req->mirror, req->suite,
 				     dir, sum->sha256) < 0)
 				return mkfr_fail(err, ENOMEM, "%s", rel_path);
-			if (http_get_to_fd(url, fd, &o, NULL, err) == 0) {
+			struct mkfr_error hash_err;
+			if (http_get_to_fd(url, fd, &o, NULL, &hash_err) == 0) {
 				*url_out = steal_pointer(&url);
 				return 0;
 			}
+			if (signals_pending()) {
+				*err = hash_err;
+				return -1;
+			}
+			by_hash = hash_err.errnum == ENOENT ? "its by-hash copy is missing"
+				  : hash_err.errnum == EBADMSG ? "its by-hash copy does not match either"
+							       : "its by-hash copy could not be read";
 			free(steal_pointer(&url));
 		}
 	}
+	char hint[256];
+	snprintf(hint, sizeof(hint), "the mirror looks mid-sync (%s): try again in a few minutes, "
+		 "or use another mirror", by_hash);
+	o.mismatch_hint = hint;
 	if (asprintf(&url, "%s/dists/%s/%s", req->mirror, req->suite, rel_path) < 0)
 		return mkfr_fail(err, ENOMEM, "%s", rel_path);
-	if (http_get_to_fd(url, fd, &o, NULL, err) < 0)
-		return -1;
+	for (int attempt = 0;; attempt++) {
+		if (http_get_to_fd(url, fd, &o, NULL, err) == 0)
+			break;
+		if (err->errnum != EBADMSG || attempt > 0 || signals_pending())
+			return -1;
+		log_warn("%s does not match its signed Release (%s): the mirror may be mid-sync; "
+			 "trying again in %d s", url, by_hash, MID_SYNC_RETRY_DELAY_S);
+		pause_seconds(MID_SYNC_RETRY_DELAY_S);
+	}
 	*url_out = steal_pointer(&url);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,7 +63,24 @@ int main(void)
 	o.expect_size = 4;
 	ok(http_get_to_path(url, dest, &o, NULL, &err) < 0, "a size mismatch fails");
 	contains(err.msg, "size mismatch", "saying so");
+	ok(err.errnum == EBADMSG, "as a mismatch (EBADMSG), not a transfer failure");
 	ok(access(dest, F_OK) < 0, "and leaves no file");
+
+	/* A body longer than the listed size is stopped early: still a mismatch. */
+	o.expect_size = 2;
+	o.listed_by = "its signed Release";
+	o.mismatch_hint = "the mirror looks mid-sync";
+	ok(http_get_to_path(url, dest, &o, NULL, &err) < 0 && err.errnum == EBADMSG,
+	   "a body longer than listed is a size mismatch too");
+	contains(err.msg, "more than the 2 bytes its signed Release says): the mirror looks mid-sync",
+		 "naming who listed it and what it means");
+	o.expect_size = 3;
+	o.expect_sha256 = "1111111111111111111111111111111111111111111111111111111111111111";
+	ok(http_get_to_path(url, dest, &o, NULL, &err) < 0 && err.errnum == EBADMSG,
+	   "a SHA256 mismatch is EBADMSG");
+	contains(err.msg, "its signed Release says 1111", "with the caller's words");
+	o.listed_by = o.mismatch_hint = NULL;
+	o.expect_sha256 = ABC_SHA256;
 
 	o = (struct http_get_opts)HTTP_GET_OPTS_INIT;
 	o.retry_delay_ms = 1;
