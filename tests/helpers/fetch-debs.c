@@ -9,12 +9,12 @@
  *       brings LIST's packages (lines as resolve prints them) into
  *       CACHE_DIR/debs and prints what it did.
  */
-#include "deb_cache.h"
-#include "fetch_debs.h"
-#include "log.h"
-#include "packages_index.h"
-#include "release_file.h"
-#include "signals.h"
+#include "cache/deb_cache.h"
+#include "cache/fetch_debs.h"
+#include "util/log.h"
+#include "archive/packages_index.h"
+#include "archive/release_file.h"
+#include "sys/signals.h"
 
 #include <getopt.h>
 #include <inttypes.h>

@@ -3,9 +3,9 @@
  *
  *   fetch-emulator MIRROR SUITE KEYRING QEMU_TARGET CACHE_DIR [--no-check-valid-until]
  */
-#include "emulator_mirror.h"
-#include "log.h"
-#include "signals.h"
+#include "cache/emulator_mirror.h"
+#include "util/log.h"
+#include "sys/signals.h"
 
 #include <stdio.h>
 #include <stdlib.h>

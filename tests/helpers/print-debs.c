@@ -7,13 +7,13 @@
  * COMPONENTS is comma-separated; VARIANT is minbase, buildd or standard;
  * the keyring (default Debian's) is the one that signs MIRROR's Release (a
  * test's own key for a local view of the mirror, tests/e2e/lib.sh). */
-#include "cleanup.h"
-#include "log.h"
-#include "package_set.h"
-#include "packages_index.h"
-#include "release_file.h"
-#include "signals.h"
-#include "strv.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "archive/package_set.h"
+#include "archive/packages_index.h"
+#include "archive/release_file.h"
+#include "sys/signals.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <stdio.h>

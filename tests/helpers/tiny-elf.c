@@ -1,8 +1,8 @@
 /* tiny-elf ARCH STATUS FILE: write ARCH's smallest program (it exits with
  * STATUS) to FILE, mode 0755.  For the e2e tests, which need a foreign
  * binary on the host before any rootfs exists. */
-#include "arch.h"
-#include "tiny_elf.h"
+#include "util/arch.h"
+#include "emu/tiny_elf.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Finding the host's Debian mirror in one-line and deb822 apt sources. */
-#include "apt_sources.h"
+#include "profile/apt_sources.h"
 #include "tap.h"
 
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 /* The arch table against shared/reference/binfmt.md's suggested assertions. */
-#include "arch.h"
+#include "util/arch.h"
 #include "tap.h"
 
 /* A synthetic ELF header for (class, data, machine, type, osabi, mips flags). */

@@ -1,8 +1,8 @@
 /* The base cache on its own: what changes the key and what does not, and an
  * entry's life (store, lookup marks it used, list, remove) in a cache
  * directory of the test's.  Needs root (the snapshot keeps owners). */
-#include "base_cache.h"
-#include "signals.h"
+#include "cache/base_cache.h"
+#include "sys/signals.h"
 #include "tap.h"
 
 #include <signal.h>

@@ -1,5 +1,5 @@
 /* The register-line builder and entry-name rules. */
-#include "binfmt.h"
+#include "sys/binfmt.h"
 #include "tap.h"
 
 int main(void)

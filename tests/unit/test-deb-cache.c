@@ -2,10 +2,10 @@
  * altered and missing files; per-file locks between two processes; a
  * corrupt file replaced by another build while we looked; the directory
  * for debootstrap --cache-dir; fetch_debs from a file:// mirror. */
-#include "deb_cache.h"
-#include "fetch_debs.h"
-#include "log.h"
-#include "sha256.h"
+#include "cache/deb_cache.h"
+#include "cache/fetch_debs.h"
+#include "util/log.h"
+#include "util/sha256.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* Taking one file out of a .deb built here with dpkg-deb: regular file,
  * symlinks (relative, absolute, dangling, chained), missing member, and a
  * truncated package. */
-#include "deb_extract.h"
+#include "archive/deb_extract.h"
 #include "tap.h"
 
 #include <errno.h>

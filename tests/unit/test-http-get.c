@@ -1,6 +1,6 @@
 /* Downloads through file:// URLs (no network): atomic placement, checksum
  * and size verification, clear errors, nothing left behind on failure. */
-#include "http_get.h"
+#include "net/http_get.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -3,7 +3,7 @@
  * keyring named, keyring directories and keybox files.  Every GnuPG home
  * (ours and the verifier's) is removed and its agent stopped, even when a
  * check fails. */
-#include "openpgp_verify.h"
+#include "archive/openpgp_verify.h"
 #include "tap.h"
 
 #include <dirent.h>

@@ -1,9 +1,9 @@
 /* The package set debootstrap would install, on small hand-written indexes:
  * each expectation is what debootstrap 1.0.128's --print-debs gives for the
  * same indexes (see package_set.h for the rules). */
-#include "cleanup.h"
-#include "package_set.h"
-#include "strv.h"
+#include "util/cleanup.h"
+#include "archive/package_set.h"
+#include "util/strv.h"
 #include "tap.h"
 
 static const char MAIN[] =

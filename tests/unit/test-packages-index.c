@@ -1,5 +1,5 @@
 /* deb822 stanza parsing of a Packages index, and .deb file names. */
-#include "packages_index.h"
+#include "archive/packages_index.h"
 #include "tap.h"
 
 static const char PACKAGES[] =

@@ -1,6 +1,6 @@
 /* Profile parsing: syntax, every error with FILE:LINE, inheritance,
  * --set overrides, defaults, typo suggestions. */
-#include "profile.h"
+#include "profile/profile.h"
 #include "tap.h"
 
 #include <dirent.h>

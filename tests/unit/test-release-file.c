@@ -1,6 +1,6 @@
 /* Release parsing, RFC 2822 dates and the Valid-Until check, on fixed text. */
-#include "release_file.h"
-#include "strv.h"
+#include "archive/release_file.h"
+#include "util/strv.h"
 #include "tap.h"
 
 #include <locale.h>

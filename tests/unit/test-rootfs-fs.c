@@ -1,6 +1,6 @@
 /* Rootfs-safe operations: symlinks inside the rootfs that point at the host
  * must never lead a write or a delete out of it. */
-#include "rootfs_fs.h"
+#include "sys/rootfs_fs.h"
 #include "tap.h"
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* SHA-256 against the FIPS 180-2 test vectors, whole and incremental. */
-#include "sha256.h"
+#include "util/sha256.h"
 #include "tap.h"
 
 #include <fcntl.h>

@@ -1,11 +1,11 @@
 /* sysroot=yes building blocks: relative link targets, the in-place rewrite
  * (which must never follow a link out of the tree), the dpkg status reader
  * the manifest uses, and the toolchain files' quoting. */
-#include "arch.h"
-#include "dpkg_status.h"
-#include "sysroot.h"
+#include "util/arch.h"
+#include "archive/dpkg_status.h"
+#include "out/sysroot.h"
 #include "tap.h"
-#include "toolchain_files.h"
+#include "out/toolchain_files.h"
 
 #include <fcntl.h>
 #include <limits.h>

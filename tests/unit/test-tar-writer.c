@@ -6,12 +6,12 @@
  * same tree again after writing and unpacking, a skip filter, and refused
  * tarballs (names outside the root, truncated).  Needs root (owners,
  * device nodes, security.* xattrs). */
-#include "output_format.h"
-#include "pipeline.h"
-#include "signals.h"
+#include "out/output_format.h"
+#include "pipeline/pipeline.h"
+#include "sys/signals.h"
 #include "tap.h"
-#include "tar_extract.h"
-#include "tar_writer.h"
+#include "out/tar_extract.h"
+#include "out/tar_writer.h"
 
 #include <archive.h>
 #include <archive_entry.h>

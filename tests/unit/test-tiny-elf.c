@@ -1,8 +1,8 @@
 /* The tiny per-architecture programs: each header matches exactly one qemu
  * binfmt_misc row (the architecture's own), and each program really exits
  * with the status asked for when qemu-user runs it. */
-#include "exec_probe.h"
-#include "tiny_elf.h"
+#include "emu/exec_probe.h"
+#include "emu/tiny_elf.h"
 #include "tap.h"
 
 #include <glob.h>

@@ -1,0 +1,296 @@
+/* run: everything happens in a private mount namespace of this process, so
+ * every mount (the tmpfs holding the staged emulator, /proc, /sys, /dev,
+ * resolv.conf) disappears when we exit, however we exit.  The rootfs itself
+ * is not written: the emulator is staged on a tmpfs mounted over its /run
+ * (empty at run time on Debian, as under systemd), and a global binfmt
+ * entry, if that mode is chosen, is removed before we return.
+ *
+ * Exit status, as chroot(1) and env(1) do it: the command's own status;
+ * 125 if run itself failed; 126/127 if the command could not be started. */
+#include "cli/cmd_run.h"
+
+#include "profile/apt_sources.h"
+#include "util/arch.h"
+#include "sys/chroot_mounts.h"
+#include "util/cleanup.h"
+#include "emu/emulation.h"
+#include "pipeline/host_check.h"
+#include "util/log.h"
+#include "sys/rootfs_fs.h"
+#include "sys/signals.h"
+#include "sys/spawn.h"
+#include "util/strv.h"
+#include "emu/target_exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RUN_FAILED 125
+#define RUN_STAGE_DIR "/run/mkforeignroot"
+
+static void run_usage(FILE *f)
+{
+	fputs("Usage: mkforeignroot run [options] ROOTFS [--] [COMMAND [ARG...]]\n"
+	      "\n"
+	      "Run COMMAND (default: a login shell) inside the foreign rootfs ROOTFS under\n"
+	      "emulation, with /proc, /sys, /dev and the host's resolv.conf; everything is\n"
+	      "torn down afterwards.  Exits with COMMAND's status (125: run itself failed).\n"
+	      "\n"
+	      "Options:\n"
+	      "  --qemu MODE            static (default), fix-binary or dynamic\n"
+	      "  --binfmt MODE          auto (default), private or global\n"
+	      "  --emulator-path DIRS   where to look for the emulator [/usr/bin:/usr/local/bin]\n"
+	      "  --emulator-source SRC  auto (default: the host's, else the mirror's), host or mirror\n"
+	      "  --mirror URL           Debian mirror for the emulator [the host's apt sources]\n"
+	      "  --suite SUITE          suite whose qemu-user-static is taken [the host's release]\n"
+	      "  --cache-dir DIR        where the fetched emulator is kept [/var/cache/mkforeignroot]\n"
+	      "  --arch ARCH            the rootfs's Debian architecture (default: detected)\n"
+	      "  -q, --quiet            only errors\n"
+	      "  -v, --verbose          say how the emulator is provided\n"
+	      "  -h, --help             this text\n",
+	      f);
+}
+
+struct run_options {
+	const char *qemu, *binfmt, *emulator_path, *arch;
+	const char *emulator_source, *mirror, *suite, *cache_dir;
+	const char *root;
+	char **command;
+};
+
+static int parse_run_args(int argc, char **argv, struct run_options *ro)
+{
+	static const struct option longopts[] = {
+		{ "qemu", required_argument, NULL, 'Q' },
+		{ "binfmt", required_argument, NULL, 'B' },
+		{ "emulator-path", required_argument, NULL, 'E' },
+		{ "arch", required_argument, NULL, 'A' },
+		{ "emulator-source", required_argument, NULL, 'S' },
+		{ "mirror", required_argument, NULL, 'M' },
+		{ "suite", required_argument, NULL, 'U' },
+		{ "cache-dir", required_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	*ro = (struct run_options){ .qemu = "static", .binfmt = "auto",
+				    .emulator_path = "/usr/bin:/usr/local/bin", .emulator_source = "auto",
+				    .cache_dir = getenv("MKFR_CACHE_DIR") && *getenv("MKFR_CACHE_DIR")
+							 ? getenv("MKFR_CACHE_DIR")
+							 : EMULATOR_MIRROR_DEFAULT_CACHE_DIR };
+	int c;
+	/* "+": stop at ROOTFS, so the command's own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'Q': ro->qemu = optarg; break;
+		case 'B': ro->binfmt = optarg; break;
+		case 'E': ro->emulator_path = optarg; break;
+		case 'A': ro->arch = optarg; break;
+		case 'S': ro->emulator_source = optarg; break;
+		case 'M': ro->mirror = optarg; break;
+		case 'U': ro->suite = optarg; break;
+		case 'C': ro->cache_dir = optarg; break;
+		case 'q': log_set_level(LOG_QUIET); break;
+		case 'v': log_set_level(LOG_VERBOSE); break;
+		case 'h': run_usage(stdout); return 1;
+		default: run_usage(stderr); return -1;
+		}
+	}
+	if (optind >= argc) {
+		log_error("run: ROOTFS is missing: name a rootfs directory");
+		return -1;
+	}
+	ro->root = argv[optind++];
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	ro->command = argv + optind;
+	return 0;
+}
+
+/* A login shell of the rootfs: bash if it has one. */
+static char **default_command(const char *root)
+{
+	struct mkfr_error err;
+	autoclose int rootfd = rootfs_open(root, &err);
+	autoclose int bash = rootfd >= 0 ? rootfs_open_read(rootfd, "/bin/bash") : -1;
+	char **argv = calloc(1, sizeof(char *));
+	strv_push(&argv, bash >= 0 ? "/bin/bash" : "/bin/sh");
+	strv_push(&argv, "-l");
+	return argv;
+}
+
+/* emulator_source=mirror|auto: the mirror and suite whose qemu-user-static
+ * we may take; by default the host's own (apt sources, os-release). */
+static struct emulator_mirror_request run_mirror;
+static char *run_mirror_url, *run_suite;
+
+static char *host_codename(void)
+{
+	autofclose FILE *f = fopen("/etc/os-release", "re");
+	char line[256];
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "VERSION_CODENAME=", 17) == 0) {
+			line[strcspn(line, "\"\n")] = '\0';
+			char *v = line + 17 + (line[17] == '"');
+			if (*v)
+				return strdup(v);
+		}
+	return strdup("bookworm");
+}
+
+static int configure_mirror(const struct run_options *ro, struct mkfr_error *err)
+{
+	run_mirror_url = ro->mirror ? strdup(ro->mirror) : apt_sources_debian_mirror("/etc/apt", err);
+	if (!run_mirror_url)
+		return -1;
+	run_suite = ro->suite ? strdup(ro->suite) : host_codename();
+	run_mirror = (struct emulator_mirror_request){
+		.mirror = run_mirror_url,
+		.suite = run_suite,
+		.keyring = "/usr/share/keyrings/debian-archive-keyring.gpg",
+		.check_valid_until = true,
+		.cache_dir = ro->cache_dir,
+	};
+	return 0;
+}
+
+static int configure(const struct run_options *ro, struct emulation *e, const char **probe,
+		     struct mkfr_error *err)
+{
+	char real[PATH_MAX];
+	if (!realpath(ro->root, real))
+		return mkfr_fail(err, errno, "run: cannot open the rootfs %s", ro->root);
+	e->root = strdup(real);
+	*probe = target_exec_probe_path(real);
+	if (!*probe)
+		return mkfr_fail(err, ENOENT, "run: %s does not look like a Debian rootfs (no /usr/bin/true)",
+				 real);
+	if (ro->arch) {
+		e->arch = arch_lookup(ro->arch);
+		if (!e->arch)
+			return mkfr_fail(err, EINVAL, "run: --arch: unknown architecture '%s' "
+					 "(`mkforeignroot arches` lists them)", ro->arch);
+	} else {
+		unsigned char hdr[64];
+		int n = target_exec_read_header(real, *probe, hdr, sizeof(hdr));
+		e->arch = n > 0 ? arch_from_elf_header(hdr, (size_t)n) : NULL;
+		if (!e->arch)
+			return mkfr_fail(err, 0, "run: cannot tell the architecture of %s%s: give --arch",
+					 real, *probe);
+	}
+	e->qemu = e->arch->qemu ? qemu_target_lookup(e->arch->qemu) : NULL;
+	if (emulation_parse_qemu(ro->qemu, &e->mode) < 0)
+		return mkfr_fail(err, EINVAL, "run: --qemu: '%s' is not static, fix-binary or dynamic", ro->qemu);
+	if (emulation_parse_binfmt(ro->binfmt, &e->binfmt) < 0)
+		return mkfr_fail(err, EINVAL, "run: --binfmt: '%s' is not auto, private or global", ro->binfmt);
+	bool from_host = strcmp(ro->emulator_source, "mirror") != 0;
+	if (strcmp(ro->emulator_source, "auto") != 0 && strcmp(ro->emulator_source, "host") != 0 &&
+	    strcmp(ro->emulator_source, "mirror") != 0)
+		return mkfr_fail(err, EINVAL, "run: --emulator-source: '%s' is not auto, host or mirror",
+				 ro->emulator_source);
+	if (e->qemu && from_host) {
+		autofree char *prog = emulation_emulator_program(e->qemu, e->mode);
+		e->emulator = spawn_find_program(prog, ro->emulator_path);
+	}
+	if (!from_host) {
+		if (configure_mirror(ro, err) < 0)
+			return -1;
+		e->mirror = &run_mirror;
+	} else if (strcmp(ro->emulator_source, "auto") == 0) {
+		/* A fallback only: a host without a Debian mirror in its apt
+		 * sources can still use its own emulator. */
+		struct mkfr_error ignored;
+		if (configure_mirror(ro, &ignored) == 0)
+			e->mirror = &run_mirror;
+	}
+	e->stage_dir = strdup(RUN_STAGE_DIR);
+	return 0;
+}
+
+/* The staging area: a tmpfs over the rootfs's /run, in our own mount
+ * namespace only. */
+static int mount_stage_tmpfs(const char *root, struct mkfr_error *err)
+{
+	autofree char *run = NULL;
+	if (asprintf(&run, "%s/run", root) < 0)
+		return mkfr_fail(err, ENOMEM, "run");
+	struct stat st;
+	if (lstat(run, &st) < 0 || !S_ISDIR(st.st_mode))
+		return mkfr_fail(err, ENOTDIR, "run: %s has no /run directory to stage the emulator in "
+				 "(use --qemu fix-binary, which needs nothing inside the rootfs)", root);
+	if (mount("mkforeignroot", run, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return mkfr_fail(err, errno, "run: cannot mount a tmpfs on %s", run);
+	return 0;
+}
+
+static int start(struct emulation *e, const char *probe, struct mkfr_error *err)
+{
+	if (host_check_root(err) < 0)
+		return -1;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return mkfr_fail(err, errno, "run: cannot create a private mount namespace");
+	if (e->mode != QEMU_MODE_FIX_BINARY && mount_stage_tmpfs(e->root, err) < 0)
+		return -1;
+	if (emulation_setup(e, probe, err) < 0)
+		return -1;
+	char what[512];
+	emulation_describe(e, what, sizeof(what));
+	log_verbose("run: %s", what);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_options ro;
+	int r = parse_run_args(argc, argv, &ro);
+	if (r != 0)
+		return r > 0 ? 0 : RUN_FAILED;
+
+	struct emulation e = { 0 };
+	struct mkfr_error err = { 0 };
+	const char *probe = NULL;
+	signals_install();
+	if (configure(&ro, &e, &probe, &err) < 0 || start(&e, probe, &err) < 0) {
+		emulation_unregister(&e);
+		emulation_free(&e);
+		log_error("%s", err.msg);
+		return RUN_FAILED;
+	}
+
+	autostrv char **fallback = ro.command[0] ? NULL : default_command(e.root);
+	autostrv char **env = calloc(1, sizeof(char *));
+	if (getenv("TERM"))
+		strv_pushf(&env, "TERM=%s", getenv("TERM"));
+	struct chroot_mounts mounts = { .root = e.root, .proc_sys = true, .dev_and_net = true };
+	struct spawn_opts o = {
+		.argv = fallback ? fallback : ro.command,
+		.env_extra = env,
+		.chroot_dir = e.root,
+		.setup = chroot_mounts_setup,
+		.setup_data = &mounts,
+		.passthrough = true,
+		.log_fd = -1,
+	};
+	emulation_spawn_opts(&e, &o);
+	struct spawn_result res;
+	r = spawn_run(&o, &res, &err);
+	emulation_unregister(&e);
+	emulation_free(&e);
+	free(run_mirror_url);
+	free(run_suite);
+	if (r < 0) {
+		log_error("%s", err.msg);
+		return signals_pending() ? 128 + signals_pending() : RUN_FAILED;
+	}
+	return res.status;
+}

@@ -1,0 +1,60 @@
+#include "out/output_format.h"
+
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum output_format format;
+} formats[] = {
+	{ "dir", OUTPUT_DIR },
+	{ "tar", OUTPUT_TAR },
+	{ "tar.gz", OUTPUT_TAR_GZ },
+	{ "tar.xz", OUTPUT_TAR_XZ },
+	{ "tar.zst", OUTPUT_TAR_ZST },
+};
+
+/* Suffixes of OUT and the format each one means; longest first is not
+ * needed: no suffix here ends another. */
+static const struct {
+	const char *suffix;
+	enum output_format format;
+} suffixes[] = {
+	{ ".tar", OUTPUT_TAR },
+	{ ".tar.gz", OUTPUT_TAR_GZ },
+	{ ".tgz", OUTPUT_TAR_GZ },
+	{ ".tar.xz", OUTPUT_TAR_XZ },
+	{ ".tar.zst", OUTPUT_TAR_ZST },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+int output_format_parse(const char *name, enum output_format *out)
+{
+	for (size_t i = 0; i < N(formats); i++)
+		if (strcmp(formats[i].name, name) == 0) {
+			*out = formats[i].format;
+			return 0;
+		}
+	return -1;
+}
+
+const char *output_format_name(enum output_format f)
+{
+	for (size_t i = 0; i < N(formats); i++)
+		if (formats[i].format == f)
+			return formats[i].name;
+	return "?";
+}
+
+enum output_format output_format_from_path(const char *out)
+{
+	size_t n = strlen(out);
+	if (n > 1 && out[n - 1] == '/')
+		return OUTPUT_DIR; /* "x.tar/" names a directory */
+	for (size_t i = 0; i < N(suffixes); i++) {
+		size_t s = strlen(suffixes[i].suffix);
+		if (n > s && strcmp(out + n - s, suffixes[i].suffix) == 0)
+			return suffixes[i].format;
+	}
+	return OUTPUT_DIR;
+}

@@ -1,0 +1,84 @@
+#include "pipeline/pipeline.h"
+
+#include "util/log.h"
+#include "sys/signals.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const struct stage *const stages[] = {
+	&stage_plan,
+	&stage_fetch,
+	&stage_foreign,
+	&stage_setup_qemu,
+	&stage_second,
+	&stage_snapshot,
+	&stage_cleanup,
+	&stage_sysroot,
+	&stage_inventory,
+	&stage_output,
+	&stage_manifest,
+};
+
+#define N_STAGES (sizeof(stages) / sizeof(stages[0]))
+
+bool pipeline_has_stage(const char *name)
+{
+	for (size_t i = 0; i < N_STAGES; i++)
+		if (strcmp(stages[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+int pipeline_run(struct build *b, struct mkfr_error *err)
+{
+	const struct stage *undo_stack[N_STAGES];
+	size_t depth = 0;
+	int r = 0;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+
+	for (size_t i = 0; i < N_STAGES; i++) {
+		const struct stage *s = stages[i];
+		if (signals_pending()) {
+			r = mkfr_fail(err, 0, "interrupted by %s", strsignal(signals_pending()));
+			break;
+		}
+		if (s->undo)
+			undo_stack[depth++] = s;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = s->run(b, err);
+		if (r < 0) {
+			mkfr_error_prefix(err, "%s", s->name);
+			break;
+		}
+		if (r > 0) /* the stage says the build is complete (--dry-run) */
+			break;
+		log_verbose("stage %s done in %.1f s", s->name, log_seconds_since(&t0));
+		if (b->opts->stop_after && strcmp(b->opts->stop_after, s->name) == 0) {
+			log_info("stopped after %s in %.1f s, as asked (--stop-after): nothing is kept",
+				 s->name, log_seconds_since(&start));
+			r = 1;
+			break;
+		}
+	}
+
+	if (r < 0 && signals_pending())
+		log_info("interrupted: cleaning up (this takes a few seconds)");
+	/* Unwind in reverse.  A second Ctrl-C must not cut this short: the
+	 * handler only records it. */
+	while (depth > 0)
+		undo_stack[--depth]->undo(b);
+
+	if (r < 0) {
+		if (signals_pending())
+			err->exit_code = 128 + signals_pending();
+		return -1;
+	}
+	if (!b->opts->dry_run && r == 0)
+		log_info("done in %.0f s: %s", log_seconds_since(&start), b->out);
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* foreign: debootstrap's first stage, which unpacks the base packages
+ * without running any target binary.  The fetch stage put the verified
+ * .debs, apt lists and package lists in place, so it downloads nothing. */
+#include "util/cleanup.h"
+#include "pipeline/debootstrap_progress.h"
+#include "util/log.h"
+#include "pipeline/pipeline.h"
+#include "sys/spawn.h"
+#include "util/strv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int push_list_option(char ***argv, const struct profile *p, const char *key,
+			    const char *option)
+{
+	autostrv char **items = profile_get_list(p, key);
+	if (!items || !items[0])
+		return 0;
+	autofree char *joined = strv_join(items, ",");
+	return strv_pushf(argv, "%s=%s", option, joined);
+}
+
+char **stage_foreign_argv(const struct build *b)
+{
+	const struct profile *p = b->profile;
+	char **argv = calloc(1, sizeof(char *));
+	const char *variant = profile_get(p, "variant");
+
+	strv_push(&argv, b->debootstrap ? b->debootstrap : "debootstrap");
+	strv_push(&argv, "--foreign");
+	strv_pushf(&argv, "--arch=%s", b->arch->name);
+	if (strcmp(variant, "standard") != 0)
+		strv_pushf(&argv, "--variant=%s", variant);
+	push_list_option(&argv, p, "components", "--components");
+	push_list_option(&argv, p, "packages", "--include");
+	push_list_option(&argv, p, "exclude", "--exclude");
+	const char *keyring = profile_get(p, "keyring");
+	if (keyring) {
+		autofree char *abs = profile_resolve_path(p, "keyring", keyring);
+		strv_pushf(&argv, "--keyring=%s", abs);
+	}
+	/* The fetch stage seeded the target with verified indexes and .debs and
+	 * debootstrap's own lists of what to install (stage_fetch.c); with an
+	 * (empty) tarball to unpack, debootstrap goes straight to unpacking. */
+	strv_pushf(&argv, "--unpack-tarball=%s/empty.tar", b->fetch_dir);
+	strv_push(&argv, profile_get(p, "suite"));
+	strv_push(&argv, b->work);
+	strv_push(&argv, profile_get(p, "mirror"));
+	return argv;
+}
+
+static int foreign_run(struct build *b, struct mkfr_error *err)
+{
+	if (b->base_hit) {
+		log_info("foreign: nothing to do: the configured base came from the base cache");
+		return 0;
+	}
+	autostrv char **argv = stage_foreign_argv(b);
+	struct debootstrap_progress progress;
+	struct spawn_result res;
+
+	debootstrap_progress_init(&progress, "foreign");
+	struct spawn_opts o = {
+		.argv = argv,
+		.private_namespaces = true,
+		.on_line = debootstrap_progress_line,
+		.line_data = &progress,
+		.log_fd = b->log_fd,
+	};
+	log_info("foreign: debootstrap --foreign --unpack-tarball (unpack what fetch put in place)");
+	if (spawn_run(&o, &res, err) < 0)
+		return -1;
+	log_status_clear();
+	if (res.status != 0)
+		return stage_report_debootstrap_failure("debootstrap --foreign", &res, err);
+	log_info("foreign: %d packages unpacked", progress.extracted);
+	return 0;
+}
+
+const struct stage stage_foreign = { "foreign", foreign_run, NULL };

@@ -1,0 +1,228 @@
+/* inventory and manifest: OUT.manifest.json (or the `manifest` key's path;
+ * manifest=no: none) records what was built from what, for audits and
+ * reproducibility checks: the tool, the resolved profile with where each
+ * value came from, the signed Release's Date, the emulator, every package
+ * dpkg says is installed (with the SHA256 of the .deb we verified, where it
+ * came from the fetched set), and the SHA256 of OUT when OUT is a file.
+ *
+ * Two stages because the output decides the order: what the rootfs holds
+ * is read before output (a tarball output removes the tree), the hash of
+ * OUT only exists after it.  The manifest is written last, atomically
+ * (atomic_file.h): it is whole or absent, never half written. */
+#include "sys/atomic_file.h"
+#include "util/cleanup.h"
+#include "archive/dpkg_status.h"
+#include "util/log.h"
+#include "pipeline/pipeline.h"
+#include "sys/rootfs_fs.h"
+#include "util/sha256.h"
+#include "sys/spawn.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int resolve_manifest_path(struct build *b, struct mkfr_error *err)
+{
+	const char *v = profile_get(b->profile, "manifest");
+	if (v && strcmp(v, "no") == 0)
+		return 0;
+	b->manifest_path = v ? profile_resolve_path(b->profile, "manifest", v) : NULL;
+	if (!v && asprintf(&b->manifest_path, "%s.manifest.json", b->out) < 0)
+		b->manifest_path = NULL;
+	return b->manifest_path ? 0 : mkfr_fail(err, ENOMEM, "manifest");
+}
+
+/* The emulator's version (the base cache may have asked it already). */
+static int emulator_version(struct build *b, struct mkfr_error *err)
+{
+	if (b->emu.native) {
+		free(b->emulator_version);
+		b->emulator_version = strdup("native");
+		return b->emulator_version ? 0 : mkfr_fail(err, ENOMEM, "manifest");
+	}
+	if (b->emulator_version)
+		return 0;
+	return emulation_emulator_version(&b->emu, b->log_fd, &b->emulator_version, err);
+}
+
+static int inventory_run(struct build *b, struct mkfr_error *err)
+{
+	if (resolve_manifest_path(b, err) < 0 || !b->manifest_path)
+		return 0;
+	autoclose int rootfd = rootfs_open(b->work, err);
+	if (rootfd < 0)
+		return -1;
+	if (dpkg_status_read(rootfd, &b->installed, &b->installed_count, err) < 0 ||
+	    emulator_version(b, err) < 0)
+		return -1;
+	return 0;
+}
+
+const struct stage stage_inventory = { "inventory", inventory_run, NULL };
+
+/* json-c: a NULL string is JSON null. */
+static json_object *string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static const struct fetched_deb *find_fetched(const struct build *b,
+					      const struct installed_package *p)
+{
+	for (size_t i = 0; i < b->fetched_count; i++) {
+		const struct fetched_deb *d = &b->fetched[i];
+		if (strcmp(d->name, p->name) == 0 && p->version && strcmp(d->version, p->version) == 0 &&
+		    (!p->architecture || strcmp(d->architecture, p->architecture) == 0))
+			return d;
+	}
+	return NULL;
+}
+
+static json_object *profile_json(const struct build *b)
+{
+	json_object *keys = json_object_new_object();
+	for (const struct profile_key *k = profile_keys(); k->name; k++) {
+		json_object *kv = json_object_new_object();
+		json_object_object_add(kv, "value", string_or_null(profile_get(b->profile, k->name)));
+		json_object_object_add(kv, "origin",
+				       json_object_new_string(profile_origin(b->profile, k->name)));
+		json_object_object_add(keys, k->name, kv);
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(b->opts->profile_name));
+	json_object_object_add(o, "path", string_or_null(b->profile->path));
+	json_object_object_add(o, "keys", keys);
+	return o;
+}
+
+static json_object *emulator_json(const struct build *b)
+{
+	bool native = b->emu.native || !b->emu.emulator;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "native", json_object_new_boolean(native));
+	json_object_object_add(o, "path", native ? NULL : string_or_null(b->emu.emulator));
+	json_object_object_add(o, "version", string_or_null(b->emulator_version));
+	json_object_object_add(o, "qemu", json_object_new_string(emulation_qemu_name(b->emu.mode)));
+	json_object_object_add(o, "binfmt", json_object_new_string(emulation_binfmt_name(b->emu.binfmt)));
+	return o;
+}
+
+/* Which configured base this rootfs started from (base_cache.h). */
+static json_object *base_cache_json(const struct build *b)
+{
+	if (!b->base_cache_enabled || !b->base_key_id[0])
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "key", json_object_new_string(b->base_key_id));
+	json_object_object_add(o, "use", json_object_new_string(b->base_hit ? "hit" : b->base_stored ? "stored"
+											      : "miss"));
+	return o;
+}
+
+static json_object *packages_json(const struct build *b, size_t *with_sha)
+{
+	json_object *a = json_object_new_array();
+	*with_sha = 0;
+	for (size_t i = 0; i < b->installed_count; i++) {
+		const struct installed_package *p = &b->installed[i];
+		const struct fetched_deb *d = find_fetched(b, p);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(p->name));
+		json_object_object_add(o, "version", string_or_null(p->version));
+		json_object_object_add(o, "architecture", string_or_null(p->architecture));
+		json_object_object_add(o, "deb_sha256", d && *d->sha256 ? json_object_new_string(d->sha256)
+									: NULL);
+		json_object_array_add(a, o);
+		*with_sha += d && *d->sha256;
+	}
+	return a;
+}
+
+/* OUT's own SHA256 when it is a file (a tarball); a directory has none. */
+static int output_json(const struct build *b, json_object **out, struct mkfr_error *err)
+{
+	struct stat st;
+	if (lstat(b->out, &st) < 0)
+		return mkfr_fail(err, errno, "manifest: cannot stat %s", b->out);
+	char hex[SHA256_HEX_SIZE];
+	bool file = S_ISREG(st.st_mode);
+	if (file && sha256_file_hex(b->out, hex, NULL, err) < 0)
+		return -1;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string(b->out));
+	json_object_object_add(o, "type", json_object_new_string(file ? "file" : "directory"));
+	json_object_object_add(o, "sha256", file ? json_object_new_string(hex) : NULL);
+	*out = o;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int manifest_run(struct build *b, struct mkfr_error *err)
+{
+	if (!b->manifest_path)
+		return 0;
+	json_object *output = NULL;
+	if (output_json(b, &output, err) < 0)
+		return -1;
+	json_object *root = json_object_new_object();
+	json_object *tool = json_object_new_object();
+	json_object_object_add(tool, "name", json_object_new_string(PACKAGE_NAME));
+	json_object_object_add(tool, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(root, "tool", tool);
+	json_object_object_add(root, "profile", profile_json(b));
+	json_object_object_add(root, "suite", json_object_new_string(profile_get(b->profile, "suite")));
+	json_object_object_add(root, "arch", json_object_new_string(b->arch->name));
+	json_object_object_add(root, "mirror", string_or_null(profile_get(b->profile, "mirror")));
+	json_object_object_add(root, "release_date", string_or_null(b->release_date_text));
+	json_object_object_add(root, "emulator", emulator_json(b));
+	json_object_object_add(root, "base_cache", base_cache_json(b));
+	json_object_object_add(root, "output", output);
+	json_object *sysroot = NULL;
+	if (b->sysroot_files_written) {
+		sysroot = json_object_new_object();
+		json_object_object_add(sysroot, "cmake_toolchain", json_object_new_string(b->toolchain_cmake));
+		json_object_object_add(sysroot, "pkg_config", json_object_new_string(b->pkg_config_wrapper));
+	}
+	json_object_object_add(root, "sysroot", sysroot);
+	size_t with_sha = 0;
+	json_object_object_add(root, "packages", packages_json(b, &with_sha));
+
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(
+		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&len);
+	autodiscard struct atomic_file af = ATOMIC_FILE_INIT;
+	int r = text ? atomic_file_open(&af, b->manifest_path, 0644, err)
+		     : mkfr_fail(err, ENOMEM, "manifest");
+	if (r == 0 && (write_all(af.fd, text, len) < 0 || write_all(af.fd, "\n", 1) < 0))
+		r = mkfr_fail(err, errno, "cannot write %s", b->manifest_path);
+	if (r == 0)
+		r = atomic_file_commit(&af, err);
+	json_object_put(root);
+	if (r < 0)
+		return mkfr_error_prefix(err, "OUT %s is complete, but its manifest is not written",
+					 b->out);
+	log_info("manifest: %s (%zu packages, %zu with the .deb's SHA256)", b->manifest_path,
+		 b->installed_count, with_sha);
+	return 0;
+}
+
+const struct stage stage_manifest = { "manifest", manifest_run, NULL };

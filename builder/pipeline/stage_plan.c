@@ -1,0 +1,347 @@
+/* plan: resolve the profile, check the host, print what will happen, and
+ * create the work directory next to OUT.  --dry-run stops here. */
+#include "profile/apt_sources.h"
+#include "sys/binfmt.h"
+#include "util/cleanup.h"
+#include "util/datadirs.h"
+#include "pipeline/host_check.h"
+#include "util/log.h"
+#include "sys/mounts.h"
+#include "pipeline/pipeline.h"
+#include "sys/rootfs_fs.h"
+#include "sys/stale.h"
+#include "sys/userns.h"
+#include "util/strv.h"
+#include "out/tar_writer.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+/* Shipped cleanup hooks (sorted), then the profile's, all executable. */
+static int resolve_hooks(struct build *b, struct mkfr_error *err)
+{
+	b->hooks = calloc(1, sizeof(char *));
+	autofree char *dir = datadir_path("hooks/cleanup");
+	autoclosedir DIR *d = opendir(dir);
+	if (!d)
+		return mkfr_fail(err, errno, "cannot read the shipped hooks in %s", dir);
+	autostrv char **names = calloc(1, sizeof(char *));
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			strv_push(&names, de->d_name);
+	strv_sort(names);
+	for (size_t i = 0; names[i]; i++)
+		strv_pushf(&b->hooks, "%s/%s", dir, names[i]);
+
+	autostrv char **extra = profile_get_list(b->profile, "hooks");
+	for (size_t i = 0; extra && extra[i]; i++) {
+		autofree char *path = profile_resolve_path(b->profile, "hooks", extra[i]);
+		if (!path || access(path, X_OK) != 0)
+			return mkfr_fail_usage(err, "%s: key 'hooks': '%s' is not an executable file (%s)",
+					       profile_origin(b->profile, "hooks"), extra[i],
+					       path ? path : "?");
+		strv_push(&b->hooks, path);
+	}
+	return 0;
+}
+
+/* format= if given, else OUT's name; a tarball's compressor must be built
+ * into libarchive, which is checked now rather than after the build. */
+static int resolve_format(struct build *b, struct mkfr_error *err)
+{
+	const char *name = profile_get(b->profile, "format");
+	if (!name)
+		b->format = output_format_from_path(b->opts->out);
+	else if (output_format_parse(name, &b->format) < 0)
+		return mkfr_fail_usage(err, "%s: key 'format': unknown format '%s'",
+				       profile_origin(b->profile, "format"), name);
+	if (output_format_is_tar(b->format) && tar_format_check(b->format, err) < 0)
+		return -1;
+	/* The toolchain files point a compiler at a directory tree. */
+	if (output_format_is_tar(b->format) && profile_get_bool(b->profile, "sysroot"))
+		return mkfr_fail_usage(err, "%s: key 'sysroot': a sysroot must be a directory, not a %s "
+				       "tarball: use format=dir (or an OUT without a tarball suffix)",
+				       profile_origin(b->profile, "sysroot"), output_format_name(b->format));
+	return 0;
+}
+
+/* SOURCE_DATE_EPOCH (reproducible-builds.org) turns reproducible mode on
+ * and fixes the epoch; reproducible=yes alone takes the Release date. */
+static int resolve_reproducible(struct build *b, struct mkfr_error *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	b->reproducible = profile_get_bool(b->profile, "reproducible");
+	if (!sde || !*sde)
+		return 0;
+	char *end;
+	errno = 0;
+	long long v = strtoll(sde, &end, 10);
+	if (!isdigit((unsigned char)*sde) || *end || errno || v < 0)
+		return mkfr_fail_usage(err, "SOURCE_DATE_EPOCH '%s': must be a whole number of seconds "
+				       "since 1970-01-01 UTC", sde);
+	b->reproducible = true;
+	b->epoch_from_env = true;
+	b->source_date_epoch = (time_t)v;
+	return 0;
+}
+
+/* OUT must not exist, or (dir format) be an empty directory; its parent
+ * must exist. */
+static int resolve_out(struct build *b, struct mkfr_error *err)
+{
+	autofree char *copy1 = strdup(b->opts->out), *copy2 = strdup(b->opts->out);
+	size_t n = strlen(copy1);
+	while (n > 1 && copy1[n - 1] == '/') {
+		n--;
+		copy1[n] = copy2[n] = '\0';
+	}
+	const char *base = basename(copy1);
+	const char *parent = dirname(copy2);
+	char real_parent[PATH_MAX];
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(base, "/") == 0)
+		return mkfr_fail_usage(err, "OUT '%s': name a new directory", b->opts->out);
+	if (!realpath(parent, real_parent))
+		return mkfr_fail(err, errno, "OUT '%s': its directory %s does not exist", b->opts->out, parent);
+	if (asprintf(&b->out, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", base) < 0)
+		return mkfr_fail(err, ENOMEM, "OUT");
+
+	struct stat st;
+	if (lstat(b->out, &st) == 0 && output_format_is_tar(b->format))
+		return mkfr_fail_usage(err, "OUT '%s' exists: a tarball is never written over anything; "
+				       "remove it or choose another name", b->out);
+	if (lstat(b->out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return mkfr_fail_usage(err, "OUT '%s' exists and is not a directory: remove it or "
+					       "choose another name", b->out);
+		autoclosedir DIR *d = opendir(b->out);
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				return mkfr_fail_usage(err, "OUT '%s' exists and is not empty: remove it or "
+						       "choose another name", b->out);
+	}
+	autofree char *work_base = stale_work_name(base, getpid());
+	if (asprintf(&b->work, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", work_base) < 0)
+		return mkfr_fail(err, ENOMEM, "OUT");
+	/* Named like the work directory, so a run killed with SIGKILL has
+	 * it removed by the next one (stale.c). */
+	if (output_format_is_tar(b->format) && asprintf(&b->out_part, "%s.part", b->work) < 0)
+		return mkfr_fail(err, ENOMEM, "OUT");
+	return 0;
+}
+
+static void print_argv(const char *stage, char *const *env, char *const *argv)
+{
+	printf("  %-11s", stage);
+	for (size_t i = 0; env && env[i]; i++)
+		printf(" %s", env[i]);
+	for (size_t i = 0; argv && argv[i]; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
+}
+
+static void print_dry_run(const struct build *b)
+{
+	printf("profile %s (%s)\n", b->opts->profile_name, b->profile->path);
+	for (const struct profile_key *k = profile_keys(); k->name; k++) {
+		const char *v = profile_get(b->profile, k->name);
+		if (!v)
+			continue;
+		printf("  %-18s = %-40s # %s\n", k->name, v, profile_origin(b->profile, k->name));
+	}
+	printf("commands\n");
+	printf("  %-11s %s: InRelease (verified with %s), Packages, debootstrap's package set;\n"
+	       "  %-11s .debs with %s connections into %s/debs; seed %s for --unpack-tarball\n", "fetch",
+	       b->opts->offline ? "offline, from the cache" : profile_get(b->profile, "mirror"),
+	       b->opts->no_check_gpg ? "nothing: --no-check-gpg" : b->keyring_path, "",
+	       profile_get(b->profile, "connections"), b->cache_dir, b->work);
+	if (b->base_cache_enabled)
+		printf("  %-11s base cache %s/base: an entry for this exact package set is unpacked\n"
+		       "  %-11s instead of running foreign and second (base_cache=no to always run them)\n",
+		       "", b->cache_dir, "");
+	autostrv char **fa = stage_foreign_argv(b);
+	print_argv("foreign", NULL, fa);
+	if (b->emu.emulator || b->emu.mirror) {
+		autofree char *prog = emulation_emulator_program(b->qemu, b->emu.mode);
+		printf("  %-11s emulator %s%s%s\n", "setup_qemu", b->emu.emulator ? b->emu.emulator : prog,
+		       b->emu.emulator ? "" : " from the mirror's qemu-user-static, cached in ",
+		       b->emu.emulator ? "" : b->emu_mirror.cache_dir);
+		printf("  %-11s qemu=%s: %s\n", "", emulation_qemu_name(b->emu.mode),
+		       b->emu.mode == QEMU_MODE_FIX_BINARY ? "F flag, opened from the host, nothing copied"
+		       : b->emu.mode == QEMU_MODE_DYNAMIC ? "stage it with its loader, its libraries and "
+							    "the launcher in /debootstrap/qemu"
+							  : "copy it to /debootstrap/qemu");
+		printf("  %-11s binfmt=%s: entry %s%s-<pid> %s\n", "", emulation_binfmt_name(b->emu.binfmt),
+		       BINFMT_PREFIX, b->qemu->name,
+		       b->emu.binfmt == BINFMT_MODE_PRIVATE ? "in a user namespace of each emulated step"
+							    : "in the host's binfmt_misc while the build runs");
+	} else {
+		printf("  %-11s none: %s runs natively on this host\n", "setup_qemu", b->arch->name);
+	}
+	autostrv char **sa = stage_second_argv(b);
+	autostrv char **se = stage_second_env(b);
+	print_argv("second", se, sa);
+	if (b->base_cache_enabled)
+		printf("  %-11s on a base cache miss, keep the configured base in %s/base\n", "snapshot",
+		       b->cache_dir);
+	for (size_t i = 0; b->hooks[i]; i++) {
+		char *hook_argv[] = { b->hooks[i], b->work, NULL };
+		print_argv("hook", NULL, hook_argv);
+	}
+	if (profile_get_bool(b->profile, "sysroot"))
+		printf("  %-11s absolute symlinks made relative; write %s.toolchain.cmake and %s.pkg-config\n",
+		       "sysroot", b->out, b->out);
+	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d\n", "cleanup");
+	if (!output_format_is_tar(b->format)) {
+		printf("  %-11s rename %s -> %s\n", "output", b->work, b->out);
+	} else {
+		char epoch[64] = "";
+		if (b->epoch_from_env)
+			snprintf(epoch, sizeof(epoch), "%lld (SOURCE_DATE_EPOCH)", (long long)b->source_date_epoch);
+		printf("  %-11s %s (pax, numeric owners, xattrs%s%s) -> %s, rename -> %s, remove %s\n",
+		       "output", output_format_name(b->format), b->reproducible ? ", mtimes clamped to " : "",
+		       !b->reproducible ? "" : b->epoch_from_env ? epoch : "the Release date", b->out_part,
+		       b->out, b->work);
+	}
+	const char *manifest = profile_get(b->profile, "manifest");
+	if (!manifest || strcmp(manifest, "no") != 0)
+		printf("  %-11s %s%s\n", "manifest", manifest ? manifest : b->out,
+		       manifest ? "" : ".manifest.json");
+}
+
+/* binfmt= and qemu= from the profile (already checked against their choices). */
+static int resolve_emulation(struct build *b, struct mkfr_error *err)
+{
+	const char *binfmt = profile_get(b->profile, "binfmt");
+	b->emu.arch = b->arch;
+	b->emu.qemu = b->qemu;
+	if (emulation_parse_binfmt(binfmt, &b->emu.binfmt) < 0 ||
+	    emulation_parse_qemu(profile_get(b->profile, "qemu"), &b->emu.mode) < 0)
+		return mkfr_fail_usage(err, "binfmt/qemu: unknown mode");
+	if (strcmp(binfmt, "private") == 0 && !userns_has_private_binfmt())
+		return mkfr_fail(err, ENOSYS, "%s: key 'binfmt': private binfmt_misc instances need "
+				 "Linux 6.7 or later; use binfmt=global (or auto) on this kernel",
+				 profile_origin(b->profile, "binfmt"));
+	return 0;
+}
+
+/* From here on, every mount this process or its children make stays in a
+ * mount namespace of our own: the host's mount table never changes, and the
+ * kernel drops our mounts when we exit, however we exit. */
+static int enter_private_mount_namespace(struct mkfr_error *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return mkfr_fail(err, errno, "cannot create a private mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return mkfr_fail(err, errno, "cannot make mounts private");
+	return 0;
+}
+
+static int plan_run(struct build *b, struct mkfr_error *err)
+{
+	b->log_fd = -1;
+	b->arch = arch_lookup(profile_get(b->profile, "arch"));
+	b->qemu = b->arch->qemu ? qemu_target_lookup(b->arch->qemu) : NULL;
+
+	if (!profile_get(b->profile, "mirror")) {
+		autofree char *mirror = apt_sources_debian_mirror("/etc/apt", err);
+		if (!mirror)
+			return -1;
+		profile_set_value(b->profile, "mirror", mirror, "host apt sources");
+	}
+	const char *keyring = profile_get(b->profile, "keyring");
+	/* The keyring that signs the suite's Release: the profile's, else
+	 * Debian's (debootstrap's default for Debian suites). */
+	b->keyring_path = keyring ? profile_resolve_path(b->profile, "keyring", keyring)
+				  : strdup(DEBIAN_KEYRING);
+	if (!b->keyring_path || access(b->keyring_path, R_OK) != 0)
+		return mkfr_fail_usage(err, "%s: key 'keyring': cannot read %s%s",
+				       keyring ? profile_origin(b->profile, "keyring") : "default",
+				       b->keyring_path ? b->keyring_path : keyring,
+				       strstr(b->keyring_path ? b->keyring_path : "", "debian-archive") ?
+					       " (install the Debian package debian-archive-keyring)" : "");
+	/* MKFR_CACHE_DIR replaces the default (CI jobs, tests), not a value a
+	 * profile or --set gave. */
+	const char *env_cache = getenv("MKFR_CACHE_DIR");
+	if (env_cache && *env_cache && strcmp(profile_origin(b->profile, "cache_dir"), "default") == 0)
+		profile_set_value(b->profile, "cache_dir", env_cache, "MKFR_CACHE_DIR");
+	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
+	autofree char *fetch_base = stale_work_name("fetch", getpid());
+	if (!b->cache_dir || !fetch_base ||
+	    asprintf(&b->fetch_dir, "%s/tmp/%s", b->cache_dir, fetch_base) < 0)
+		return mkfr_fail(err, ENOMEM, "plan");
+	if (resolve_format(b, err) < 0 || resolve_reproducible(b, err) < 0 ||
+	    resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
+		return -1;
+	if (resolve_emulation(b, err) < 0)
+		return -1;
+	b->base_cache_enabled = profile_get_bool(b->profile, "base_cache");
+
+	autofree char *out_dir = strdup(b->out);
+	char *slash = strrchr(out_dir, '/');
+	if (slash)
+		*(slash == out_dir ? slash + 1 : slash) = '\0';
+
+	if (host_check_root(err) < 0 || host_check_debootstrap(b, err) < 0 ||
+	    host_check_emulator(b, err) < 0 ||
+	    (b->emu.binfmt == BINFMT_MODE_GLOBAL && (b->emu.emulator || b->emu.mirror) &&
+	     host_check_binfmt_misc(err) < 0) ||
+	    host_check_out_filesystem(out_dir, err) < 0)
+		return -1;
+
+	if (b->opts->dry_run) {
+		print_dry_run(b);
+		return 1;
+	}
+
+	if (b->opts->log_path) {
+		b->log_fd = open(b->opts->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (b->log_fd < 0)
+			return mkfr_fail(err, errno, "cannot write the log %s", b->opts->log_path);
+	}
+	stale_cleanup(out_dir);
+	autofree char *cache_tmp = NULL;
+	if (asprintf(&cache_tmp, "%s/tmp", b->cache_dir) > 0)
+		stale_cleanup_dir(cache_tmp);
+	if (enter_private_mount_namespace(err) < 0)
+		return -1;
+	if (mkdir(b->work, 0755) < 0)
+		return mkfr_fail(err, errno, "cannot create the work directory %s", b->work);
+	b->work_created = true;
+
+	log_info("building %s: %s/%s (%s) from %s", b->opts->profile_name,
+		 profile_get(b->profile, "suite"), b->arch->name, profile_get(b->profile, "variant"),
+		 profile_get(b->profile, "mirror"));
+	return 0;
+}
+
+static void plan_undo(struct build *b)
+{
+	if (b->work_created && !b->output_done) {
+		struct mkfr_error err;
+		umount_below(b->work);
+		if (remove_tree(b->work, &err) < 0)
+			log_warn("could not remove the work directory: %s", err.msg);
+		b->work_created = false;
+	}
+	if (b->log_fd >= 0) {
+		close(b->log_fd);
+		b->log_fd = -1;
+	}
+}
+
+const struct stage stage_plan = { "plan", plan_run, plan_undo };

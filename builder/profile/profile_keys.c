@@ -1,0 +1,263 @@
+/* The one table of profile keys: type, default, whether required, and the
+ * line of documentation shown by `mkforeignroot keys` and in the man page. */
+#include "profile/profile.h"
+
+#include "util/arch.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const variant_choices[] = { "minbase", "buildd", "standard", NULL };
+static const char *const binfmt_choices[] = { "auto", "private", "global", NULL };
+static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
+static const char *const emulator_source_choices[] = { "auto", "host", "mirror", NULL };
+static const char *const format_choices[] = { "dir", "tar", "tar.gz", "tar.xz", "tar.zst", NULL };
+
+static const struct profile_key keys[] = {
+	{ "description", KEY_TEXT, "", false, NULL,
+	  "One line shown by `mkforeignroot profiles`." },
+	{ "inherit", KEY_NAME, NULL, false, NULL,
+	  "Profile (name or path) whose keys this one starts from." },
+	{ "suite", KEY_WORD, NULL, true, NULL,
+	  "Debian suite or code name, e.g. bookworm." },
+	{ "arch", KEY_ARCH, NULL, true, NULL,
+	  "Debian architecture of the rootfs, e.g. armel, arm64, riscv64." },
+	{ "mirror", KEY_URL, NULL, false, NULL,
+	  "Archive URL; default: the Debian mirror in the host's apt sources." },
+	{ "components", KEY_WORDS, "main", false, NULL,
+	  "Archive components, comma-separated." },
+	{ "variant", KEY_ENUM, "minbase", false, variant_choices,
+	  "debootstrap variant: minbase (essential + apt), buildd, or standard." },
+	{ "packages", KEY_PACKAGES, "", false, NULL,
+	  "Extra packages to install, comma-separated." },
+	{ "exclude", KEY_PACKAGES, "", false, NULL,
+	  "Packages to leave out of the base set, comma-separated." },
+	{ "keyring", KEY_PATH, NULL, false, NULL,
+	  "Keyring that signs the suite's Release file; default: debootstrap's." },
+	{ "hooks", KEY_PATHS, "", false, NULL,
+	  "Extra cleanup hooks (executables), comma-separated, run after the shipped ones." },
+	{ "hostname", KEY_HOSTNAME, "localhost", false, NULL,
+	  "Written to /etc/hostname of the rootfs (instead of the build host's name)." },
+	{ "check_valid_until", KEY_BOOL, "yes", false, NULL,
+	  "no: apt in the rootfs accepts an expired Release (old releases such as jessie)." },
+	{ "binfmt", KEY_ENUM, "auto", false, binfmt_choices,
+	  "private: binfmt_misc entry only in a user namespace of the build (Linux >= 6.7); "
+	  "global: a temporary entry in the host's; auto: private where possible." },
+	{ "qemu", KEY_ENUM, "static", false, qemu_choices,
+	  "static: copy qemu-<t>-static into the rootfs; fix-binary: F flag, nothing copied; "
+	  "dynamic: the shared qemu-<t> with its libraries and a static launcher." },
+	{ "emulator_source", KEY_ENUM, "auto", false, emulator_source_choices,
+	  "host: the host's emulator only; mirror: qemu-user-static from the profile's mirror "
+	  "(verified, cached, not installed); auto: the host's, else the mirror's." },
+	{ "cache_dir", KEY_PATH, "/var/cache/mkforeignroot", false, NULL,
+	  "Where downloads are kept between builds: .debs, indexes, emulators from the mirror, "
+	  "base snapshots." },
+	{ "base_cache", KEY_BOOL, "yes", false, NULL,
+	  "yes: keep the configured base (after the second stage) in cache_dir/base and reuse it "
+	  "while suite, packages and versions are unchanged; no: always run both stages." },
+	{ "connections", KEY_COUNT, "8", false, NULL,
+	  "Parallel downloads from the mirror." },
+	{ "proxy", KEY_URL, NULL, false, NULL,
+	  "HTTP proxy for every download (e.g. an apt-cacher-ng); default: http_proxy etc." },
+	{ "format", KEY_ENUM, NULL, false, format_choices,
+	  "What OUT becomes: the rootfs directory, or a pax tarball (gzip, xz or zstd compressed); "
+	  "default: from OUT's name (*.tar, *.tar.gz, *.tgz, *.tar.xz, *.tar.zst), else dir." },
+	{ "reproducible", KEY_BOOL, "no", false, NULL,
+	  "yes: same inputs, same bytes: mtimes clamped to SOURCE_DATE_EPOCH or else the suite's "
+	  "Release date, logs, caches and machine-id removed (SOURCE_DATE_EPOCH set implies yes)." },
+	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
+	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
+	{ "sysroot", KEY_BOOL, "no", false, NULL,
+	  "yes: make the rootfs a cross-compilation sysroot (absolute symlinks made relative) and "
+	  "write OUT.toolchain.cmake and OUT.pkg-config next to it." },
+	{ "manifest", KEY_PATH, NULL, false, NULL,
+	  "Where the JSON manifest of the build goes (default: OUT.manifest.json); no: none." },
+	{ NULL, 0, NULL, false, NULL, NULL },
+};
+
+const struct profile_key *profile_keys(void)
+{
+	return keys;
+}
+
+const struct profile_key *profile_key_find(const char *name)
+{
+	for (const struct profile_key *k = keys; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+/* Damerau-free Levenshtein distance, enough for typo suggestions. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[64];
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *profile_key_suggest(const char *unknown)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* suggest only close matches */
+	for (const struct profile_key *k = keys; k->name; k++) {
+		size_t d = edit_distance(unknown, k->name);
+		if (d < best_d) {
+			best_d = d;
+			best = k->name;
+		}
+	}
+	return best;
+}
+
+static bool is_word(const char *s, const char *extra)
+{
+	if (!*s || !isalnum((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || strchr(extra, *s)))
+			return false;
+	return true;
+}
+
+static bool each_item(const char *value, char sep, bool (*ok)(const char *item),
+		      bool allow_empty)
+{
+	char buf[4096];
+	size_t len = strlen(value);
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, value, len + 1);
+	bool any = false;
+	char *save = NULL;
+	char sepstr[2] = { sep, '\0' };
+	for (char *tok = strtok_r(buf, sepstr, &save); tok; tok = strtok_r(NULL, sepstr, &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		size_t n = strlen(tok);
+		while (n && isspace((unsigned char)tok[n - 1]))
+			tok[--n] = '\0';
+		if (!n)
+			continue;
+		if (!ok(tok))
+			return false;
+		any = true;
+	}
+	return any || allow_empty;
+}
+
+/* Debian policy 5.6.1: lower case letters, digits, + - . ; at least two
+ * characters, starting with an alphanumeric. */
+static bool is_package(const char *s)
+{
+	return strlen(s) >= 2 && is_word(s, "+-.");
+}
+
+static bool is_component(const char *s)
+{
+	return is_word(s, "-/");
+}
+
+static bool is_path(const char *s)
+{
+	return *s && !strchr(s, '\n');
+}
+
+static bool is_dir(const char *s)
+{
+	return *s == '/';
+}
+
+static bool is_hostname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 63 || *s == '-' || s[n - 1] == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}
+
+bool profile_value_valid(const struct profile_key *key, const char *v, const char **why)
+{
+	switch (key->type) {
+	case KEY_TEXT:
+		return true;
+	case KEY_NAME:
+		*why = "must name a profile";
+		return *v != '\0';
+	case KEY_WORD:
+		*why = "must be a lower-case word (letters, digits, . + _ -)";
+		return is_word(v, ".+_-");
+	case KEY_ARCH:
+		*why = "unknown Debian architecture (see `mkforeignroot arches`)";
+		return arch_lookup(v) != NULL;
+	case KEY_URL:
+		*why = "must be an http://, https:// or file:// URL";
+		return (strncmp(v, "http://", 7) == 0 && v[7]) ||
+		       (strncmp(v, "https://", 8) == 0 && v[8]) ||
+		       (strncmp(v, "file:///", 8) == 0);
+	case KEY_ENUM: {
+		for (const char *const *c = key->choices; *c; c++)
+			if (strcmp(*c, v) == 0)
+				return true;
+		static char buf[256];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "must be one of:");
+		for (const char *const *c = key->choices; *c && n < sizeof(buf); c++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s", *c);
+		*why = buf;
+		return false;
+	}
+	case KEY_BOOL:
+		*why = "must be yes or no";
+		return strcmp(v, "yes") == 0 || strcmp(v, "no") == 0;
+	case KEY_PACKAGES:
+		*why = "must be comma-separated Debian package names";
+		return each_item(v, ',', is_package, true);
+	case KEY_WORDS:
+		*why = "must be comma-separated words";
+		return each_item(v, ',', is_component, false);
+	case KEY_PATH:
+		*why = "must be a file path";
+		return is_path(v);
+	case KEY_PATHS:
+		*why = "must be comma-separated file paths";
+		return each_item(v, ',', is_path, true);
+	case KEY_DIRS:
+		*why = "must be colon-separated absolute directories";
+		return each_item(v, ':', is_dir, false);
+	case KEY_HOSTNAME:
+		*why = "must be a host name label (letters, digits, -; at most 63)";
+		return is_hostname(v);
+	case KEY_COUNT: {
+		*why = "must be a whole number from 1 to 64";
+		char *end;
+		long n = strtol(v, &end, 10);
+		return *v && *end == '\0' && n >= 1 && n <= 64;
+	}
+	}
+	*why = "unknown key type";
+	return false;
+}

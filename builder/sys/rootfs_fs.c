@@ -1,0 +1,278 @@
+#include "sys/rootfs_fs.h"
+
+#include "util/cleanup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* Split "/a/b/c" into an fd for "/a/b" (resolved in root) and "c". */
+static int open_parent(int rootfd, const char *path, char **base_out)
+{
+	autofree char *copy = strdup(path);
+	if (!copy)
+		return -1;
+	size_t n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *base = slash ? slash + 1 : copy;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	*base_out = strdup(base);
+	if (slash)
+		*slash = '\0';
+	return openat2_in_root(rootfd, slash ? copy : "/", O_PATH | O_DIRECTORY, 0);
+}
+
+int rootfs_open(const char *root, struct mkfr_error *err)
+{
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return mkfr_fail(err, errno, "cannot open rootfs %s", root);
+	return fd;
+}
+
+int rootfs_write_file(int rootfd, const char *path, const void *data, size_t len,
+		      mode_t mode, struct mkfr_error *err)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	if (dirfd < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot open the directory of %s", path);
+	/* Replace through a temporary name so a reader never sees half a file. */
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), ".%s.mkfr-tmp", base);
+	unlinkat(dirfd, tmp, 0);
+	autoclose int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot create %s", path);
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			unlinkat(dirfd, tmp, 0);
+			return mkfr_fail(err, e, "rootfs: cannot write %s", path);
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return mkfr_fail(err, e, "rootfs: cannot put %s in place", path);
+	}
+	return 0;
+}
+
+int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
+		   struct mkfr_error *err)
+{
+	autoclose int in = open(src, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0)
+		return mkfr_fail(err, errno, "cannot read %s", src);
+	autofree char *data = malloc((size_t)st.st_size + 1);
+	if (!data)
+		return mkfr_fail(err, ENOMEM, "cannot read %s", src);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(in, data + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return mkfr_fail(err, r < 0 ? errno : EIO, "cannot read %s", src);
+		got += (size_t)r;
+	}
+	return rootfs_write_file(rootfd, path, data, got, mode, err);
+}
+
+int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err)
+{
+	autofree char *copy = strdup(path);
+	if (!copy)
+		return mkfr_fail(err, ENOMEM, "mkdir");
+	for (char *p = copy + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			*p = '\0';
+			autoclose int fd = openat2_in_root(rootfd, copy, O_PATH | O_DIRECTORY, 0);
+			if (fd < 0) {
+				autofree char *base = NULL;
+				autoclose int dirfd = open_parent(rootfd, copy, &base);
+				if (dirfd < 0 || (mkdirat(dirfd, base, mode) < 0 && errno != EEXIST))
+					return mkfr_fail(err, errno, "rootfs: cannot create directory %s", copy);
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+int rootfs_open_read(int rootfd, const char *path)
+{
+	return openat2_in_root(rootfd, path, O_RDONLY, 0);
+}
+
+bool rootfs_is_symlink(int rootfd, const char *path)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	struct stat st;
+	return dirfd >= 0 && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+bool rootfs_exists(int rootfd, const char *path)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	struct stat st;
+	return dirfd >= 0 && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Is dirfd/name the root of a mount?  A bind mount from the same
+ * filesystem has the same st_dev, so the device check alone is not enough. */
+static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev)
+{
+	struct statx stx;
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+		return true; /* cannot tell: do not descend */
+	if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != parent_dev)
+		return true;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+bool rootfs_is_mount_root(int dirfd, const char *name, dev_t parent_dev)
+{
+	return is_mount_root(dirfd, name, parent_dev);
+}
+
+/* Empty the directory `fd` (on device `dev`) and everything below it. */
+static int empty_dir(int fd, dev_t dev, const char *shown, struct mkfr_error *err)
+{
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0)
+		return mkfr_fail(err, errno, "cannot read %s", shown);
+	autoclosedir DIR *d = fdopendir(dupfd);
+	if (!d) {
+		close(dupfd);
+		return mkfr_fail(err, errno, "cannot read %s", shown);
+	}
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return mkfr_fail(err, errno, "cannot stat %s/%s", shown, de->d_name);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (is_mount_root(fd, de->d_name, dev))
+				return mkfr_fail(err, EBUSY, "refusing to delete %s/%s: a filesystem "
+						 "is mounted there", shown, de->d_name);
+			autoclose int sub = openat(fd, de->d_name,
+						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				return mkfr_fail(err, errno, "cannot open %s/%s", shown, de->d_name);
+			autofree char *subshown = NULL;
+			if (asprintf(&subshown, "%s/%s", shown, de->d_name) < 0)
+				return mkfr_fail(err, ENOMEM, "remove");
+			if (empty_dir(sub, dev, subshown, err) < 0)
+				return -1;
+			if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0)
+				return mkfr_fail(err, errno, "cannot remove %s", subshown);
+		} else if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT) {
+			return mkfr_fail(err, errno, "cannot remove %s/%s", shown, de->d_name);
+		}
+	}
+	if (errno)
+		return mkfr_fail(err, errno, "cannot read %s", shown);
+	return 0;
+}
+
+int rootfs_remove(int rootfd, const char *path, struct mkfr_error *err)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	struct stat st;
+	if (dirfd < 0)
+		return errno == ENOENT ? 0 : mkfr_fail(err, errno, "rootfs: cannot open the directory of %s", path);
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : mkfr_fail(err, errno, "rootfs: cannot stat %s", path);
+	if (S_ISDIR(st.st_mode)) {
+		struct stat parent;
+		autoclose int sub = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || fstat(dirfd, &parent) < 0)
+			return mkfr_fail(err, errno, "rootfs: cannot open %s", path);
+		if (is_mount_root(dirfd, base, parent.st_dev))
+			return mkfr_fail(err, EBUSY, "refusing to delete %s: a filesystem is mounted there",
+					 path);
+		if (empty_dir(sub, st.st_dev, path, err) < 0)
+			return -1;
+		if (unlinkat(dirfd, base, AT_REMOVEDIR) < 0)
+			return mkfr_fail(err, errno, "rootfs: cannot remove %s", path);
+		return 0;
+	}
+	if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+		return mkfr_fail(err, errno, "rootfs: cannot remove %s", path);
+	return 0;
+}
+
+int empty_tree(const char *dir, struct mkfr_error *err)
+{
+	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return mkfr_fail(err, errno, "cannot open %s", dir);
+	return empty_dir(fd, st.st_dev, dir, err);
+}
+
+int remove_tree(const char *dir, struct mkfr_error *err)
+{
+	autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	/* Not a directory: a half-written tarball ("<work>.part"). */
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return unlink(dir) == 0 || errno == ENOENT ? 0 : mkfr_fail(err, errno, "cannot remove %s", dir);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : mkfr_fail(err, errno, "cannot open %s", dir);
+	if (fstat(fd, &st) < 0)
+		return mkfr_fail(err, errno, "cannot stat %s", dir);
+	if (empty_dir(fd, st.st_dev, dir, err) < 0)
+		return -1;
+	if (rmdir(dir) < 0)
+		return mkfr_fail(err, errno, "cannot remove %s", dir);
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* Running child programs: argv arrays only (no shell ever sees a profile
+ * value), a whitelisted environment, CLOEXEC everywhere, output captured
+ * line by line, and on interruption SIGTERM then SIGKILL to the child's
+ * whole process group, always reaped. */
+#ifndef MKFR_SPAWN_H
+#define MKFR_SPAWN_H
+
+#include "util/error.h"
+
+#include <stdbool.h>
+
+typedef void (*spawn_line_fn)(const char *line, void *data);
+/* Runs in the child before chroot/exec.  Returns 0, or -1 after writing a
+ * reason to stderr (which the parent captures). */
+typedef int (*spawn_setup_fn)(void *data);
+
+struct spawn_opts {
+	char *const *argv;
+	char *const *env_extra;   /* "KEY=VALUE" added to the whitelist */
+	const char *chroot_dir;   /* chroot here before exec; NULL: none */
+	const char *cwd;          /* after chroot; NULL: "/" with chroot, else unchanged */
+	/* A private mount namespace and PID namespace: mounts the child makes
+	 * vanish with it, and every process it starts dies with it. */
+	bool private_namespaces;
+	/* With private_namespaces: runs as PID 1 of the new PID namespace, still
+	 * root of the host's user namespace (mount /proc for this PID namespace,
+	 * build /dev).  Optional. */
+	spawn_setup_fn setup;
+	void *setup_data;
+	/* With private_namespaces: then enter a new user namespace whose uid and
+	 * gid maps are the identity (root stays root, every owner is kept) and a
+	 * mount namespace of its own.  Mounts made by `setup` are locked in
+	 * there: nothing inside can unmount them.  See userns.h. */
+	bool user_namespace;
+	spawn_setup_fn userns_setup; /* runs inside it (binfmt_misc instance) */
+	void *userns_data;
+	spawn_line_fn on_line;    /* each output line (stdout and stderr merged) */
+	void *line_data;
+	int log_fd;               /* output also appended here; -1: none */
+	/* Inherit our stdio instead (interactive use).  If stdin is our
+	 * controlling terminal, the child's process group gets the terminal
+	 * for as long as it runs, so Ctrl-C and Ctrl-Z reach the command. */
+	bool passthrough;
+};
+
+#define SPAWN_TAIL_LINES 12
+
+struct spawn_result {
+	int status;               /* exit code, or 128+signal */
+	char error_line[512];     /* last line starting "E: " (Debian tools' errors) */
+	char tail[SPAWN_TAIL_LINES][256]; /* last output lines, oldest first */
+	int tail_count;
+};
+
+/* Run and wait.  Returns 0 when the child ran to an exit status (even a
+ * failing one: see res->status); -1 when it could not be started or we were
+ * interrupted by a signal (the child was then killed and reaped). */
+int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_error *err);
+
+/* Run argv (plain: no namespaces) for the first line it prints, as a new
+ * string in *out ("debootstrap 1.0.128", "qemu-arm version 7.2.x"); a
+ * failure to start, a non-zero exit or no output is an error. */
+int spawn_first_line(char *const argv[], int log_fd, char **out, struct mkfr_error *err);
+
+/* Print res->tail to stderr, indented, for a failure report. */
+void spawn_print_tail(const struct spawn_result *res, const char *what);
+
+/* The environment every child gets (PATH, locale, noninteractive debconf,
+ * proxy variables passed through); extra entries appended. */
+char **spawn_environment(char *const *extra);
+
+/* Why exec() failed, in words a user can act on (ENOEXEC, ENOENT and ELOOP
+ * mean particular things for foreign binaries); "" for other errors. */
+const char *spawn_exec_hint(int errnum);
+
+/* Find an executable in PATH-like `dirs` (colon-separated).  New string or NULL. */
+char *spawn_find_program(const char *name, const char *dirs);
+
+#endif
