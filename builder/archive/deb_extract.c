@@ -1,6 +1,7 @@
 #include "archive/deb_extract.h"
 
 #include "sys/atomic_file.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 
 #include <archive.h>
@@ -27,7 +28,7 @@ static void cleanup_archivep(struct archive **a)
 static char *normalize(const char *path)
 {
 	size_t n = strlen(path);
-	char *out = malloc(n + 1);
+	char *out = xmalloc(n + 1);
 	size_t len = 0;
 	if (!out)
 		return NULL;
@@ -131,10 +132,10 @@ static int scan_deb(const char *deb, const char *want, const char *dest, mode_t 
 			continue;
 		saw_data = true;
 
-		struct outer_reader *rd = malloc(sizeof(*rd));
+		struct outer_reader *rd = xmalloc(sizeof(*rd));
 		autofree struct outer_reader *rd_owner = rd;
 		autoarchive struct archive *inner = archive_read_new();
-		if (!rd || !inner)
+		if (!inner)
 			return mkfr_fail(err, ENOMEM, "%s", deb);
 		rd->outer = outer;
 		archive_read_support_filter_all(inner);
@@ -160,12 +161,11 @@ static int scan_deb(const char *deb, const char *want, const char *dest, mode_t 
 				if (!target)
 					return mkfr_fail(err, 0, "%s: %s: empty symlink", deb, want);
 				if (target[0] == '/') {
-					joined = strdup(target);
+					joined = xstrdup(target);
 				} else {
 					const char *slash = strrchr(path, '/');
 					int dirlen = slash ? (int)(slash - path) : 0;
-					if (asprintf(&joined, "%.*s/%s", dirlen, path, target) < 0)
-						joined = NULL;
+					joined = xasprintf("%.*s/%s", dirlen, path, target);
 				}
 				*link_target = joined ? normalize(joined) : NULL;
 				*found = FOUND_LINK;

@@ -1,7 +1,8 @@
 #include "archive/dpkg_status.h"
 
-#include "util/cleanup.h"
 #include "sys/rootfs_fs.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -30,7 +31,7 @@ static int stanza_end(struct stanza *s, struct installed_package **out, size_t *
 	if (s->package && s->status && strcmp(s->status, "install ok installed") == 0) {
 		if (*count == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 256;
-			struct installed_package *n = realloc(*out, ncap * sizeof(*n));
+			struct installed_package *n = xrealloc(*out, ncap * sizeof(*n));
 			if (!n)
 				return -1;
 			*out = n;
@@ -81,8 +82,7 @@ int dpkg_status_parse(FILE *in, const char *origin, struct installed_package **o
 			       : strcasecmp(line, "Status") == 0 ? &s.status : NULL;
 		if (field) {
 			free(*field);
-			if (!(*field = strdup(value)))
-				r = mkfr_fail(err, ENOMEM, "%s", origin);
+			*field = xstrdup(value);
 		}
 	}
 	if (r == 0 && stanza_end(&s, &list, &n, &cap) < 0)

@@ -1,7 +1,8 @@
 #include "archive/openpgp_verify.h"
 
-#include "util/cleanup.h"
 #include "sys/rootfs_fs.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
 #include "util/strv.h"
 
 #include <dirent.h>
@@ -120,8 +121,7 @@ static char **keyring_files(const char *keyring, struct mkfr_error *err)
 		return NULL;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		if (strv_push(&files, keyring) < 0)
-			mkfr_fail(err, ENOMEM, "keyring %s", keyring);
+		strv_push(&files, keyring);
 		return steal_pointer(&files);
 	}
 	autoclosedir DIR *d = opendir(keyring);
@@ -133,10 +133,7 @@ static char **keyring_files(const char *keyring, struct mkfr_error *err)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || !(suffix(de->d_name, ".gpg") || suffix(de->d_name, ".asc")))
 			continue;
-		if (strv_pushf(&files, "%s/%s", keyring, de->d_name) < 0) {
-			mkfr_fail(err, ENOMEM, "keyring %s", keyring);
-			return NULL;
-		}
+		strv_pushf(&files, "%s/%s", keyring, de->d_name);
 	}
 	if (!files) {
 		mkfr_fail(err, 0, "keyring directory %s has no *.gpg or *.asc files", keyring);
@@ -185,8 +182,8 @@ static char **anchor_fingerprints(gpgme_ctx_t ctx, struct mkfr_error *err)
 	gpgme_error_t e = gpgme_op_keylist_start(ctx, NULL, 0);
 	while (!e && !(e = gpgme_op_keylist_next(ctx, &key))) {
 		for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next)
-			if (sk->fpr && strv_push(&fprs, sk->fpr) < 0)
-				e = gpgme_error_from_errno(ENOMEM);
+			if (sk->fpr)
+				strv_push(&fprs, sk->fpr);
 		gpgme_key_unref(key);
 	}
 	gpgme_op_keylist_end(ctx);
@@ -317,12 +314,12 @@ static int verify_signature(const char *text, size_t len, const char *sig_text, 
 				 "keyring", what, why, keyring);
 	}
 
-	out->signer_fpr = strdup(signer);
+	out->signer_fpr = xstrdup(signer);
 	if (sig_text) {
 		/* Detached: the signed text is the text itself. */
-		out->plaintext = strndup(text, len);
+		out->plaintext = xstrndup(text, len);
 		out->plaintext_len = len;
-		if (!out->plaintext || !out->signer_fpr) {
+		if (!out->signer_fpr) {
 			openpgp_verified_free(out);
 			return mkfr_fail(err, ENOMEM, "cannot verify %s", what);
 		}
@@ -330,8 +327,8 @@ static int verify_signature(const char *text, size_t len, const char *sig_text, 
 	}
 	size_t plain_len = 0;
 	char *mem = gpgme_data_release_and_get_mem(steal_pointer(&plain), &plain_len);
-	out->plaintext = malloc(plain_len + 1);
-	if (!out->plaintext || !out->signer_fpr) {
+	out->plaintext = xmalloc(plain_len + 1);
+	if (!out->signer_fpr) {
 		gpgme_free(mem);
 		openpgp_verified_free(out);
 		return mkfr_fail(err, ENOMEM, "cannot verify %s", what);
@@ -372,9 +369,7 @@ int openpgp_clearsigned_body(const char *text, size_t len, char **body, struct m
 {
 	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----\n";
 	static const char sig[] = "\n-----BEGIN PGP SIGNATURE-----";
-	autofree char *copy = strndup(text, len);
-	if (!copy)
-		return mkfr_fail(err, ENOMEM, "clear-signed text");
+	autofree char *copy = xstrndup(text, len);
 	char *p = strstr(copy, begin);
 	char *start = p ? strstr(p, "\n\n") : NULL;
 	char *end = start ? strstr(start + 1, sig) : NULL;
@@ -383,9 +378,7 @@ int openpgp_clearsigned_body(const char *text, size_t len, char **body, struct m
 	start += 2;
 	*end = '\0';
 	size_t n = strlen(start);
-	char *out = malloc(n + 2);
-	if (!out)
-		return mkfr_fail(err, ENOMEM, "clear-signed text");
+	char *out = xmalloc(n + 2);
 	size_t o = 0;
 	for (char *line = start; line; ) {
 		char *nl = strchr(line, '\n');

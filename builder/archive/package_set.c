@@ -1,5 +1,6 @@
 #include "archive/package_set.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
 
 #include <ctype.h>
@@ -36,26 +37,19 @@ static void name_list_free(struct name_list *l)
 	*l = (struct name_list){ 0 };
 }
 
-static int name_list_push(struct name_list *l, const char *name)
+static void name_list_push(struct name_list *l, const char *name)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		const char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
 	l->v[l->n++] = name;
-	return 0;
 }
 
-static int name_list_push_all(struct name_list *l, char *const *names)
+static void name_list_push_all(struct name_list *l, char *const *names)
 {
 	for (; names && *names; names++)
-		if (name_list_push(l, *names) < 0)
-			return -1;
-	return 0;
+		name_list_push(l, *names);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -129,14 +123,12 @@ static int compare_refs(const void *a, const void *b)
 	return x->position < y->position ? -1 : x->position > y->position;
 }
 
-static int catalog_build(const struct package_set_request *req, struct catalog *cat)
+static void catalog_build(const struct package_set_request *req, struct catalog *cat)
 {
 	size_t total = 0, n = 0;
 	for (size_t i = 0; i < req->index_count; i++)
 		total += req->indexes[i].count;
-	cat->refs = calloc(total ? total : 1, sizeof(*cat->refs));
-	if (!cat->refs)
-		return -1;
+	cat->refs = xcalloc(total, sizeof(*cat->refs));
 	for (size_t i = 0; i < req->index_count; i++)
 		for (size_t j = 0; j < req->indexes[i].count; j++)
 			cat->refs[n++] = (struct stanza_ref){
@@ -147,7 +139,6 @@ static int catalog_build(const struct package_set_request *req, struct catalog *
 			};
 	cat->count = n;
 	qsort(cat->refs, n, sizeof(*cat->refs), compare_refs);
-	return 0;
 }
 
 /* Every stanza named `name`, in index order: *count of them from the
@@ -191,8 +182,8 @@ static const struct deb_package *catalog_download_record(const struct catalog *c
 /* functions get_debs: the packages whose Priority is `priority`, over every
  * component.  Its pkgdetails_field only looks at a run of stanzas of the
  * same name when the run ends, with the last stanza's fields. */
-static int push_packages_with_priority(const struct package_set_request *req,
-				       const char *priority, struct name_list *out)
+static void push_packages_with_priority(const struct package_set_request *req,
+					const char *priority, struct name_list *out)
 {
 	for (size_t i = 0; i < req->index_count; i++) {
 		const struct packages_index *idx = &req->indexes[i];
@@ -200,12 +191,10 @@ static int push_packages_with_priority(const struct package_set_request *req,
 			const struct deb_package *p = &idx->packages[j];
 			if (j + 1 < idx->count && strcmp(idx->packages[j + 1].package, p->package) == 0)
 				continue;
-			if (p->priority && strcmp(p->priority, priority) == 0 &&
-			    name_list_push(out, p->package) < 0)
-				return -1;
+			if (p->priority && strcmp(p->priority, priority) == 0)
+				name_list_push(out, p->package);
 		}
 	}
-	return 0;
 }
 
 /* A shell `case "$CODENAME" in PATTERN|...)` over `patterns`. */
@@ -219,8 +208,8 @@ static bool codename_is(const char *codename, const char *const *patterns)
 
 /* The starting lists before --include/--exclude, and the dependencies
  * never followed (debootstrap's EXCLUDE_DEPENDENCY). */
-static int work_out_debs(const struct package_set_request *req, struct name_list *required,
-			 struct name_list *base, const char **exclude_dependency)
+static void work_out_debs(const struct package_set_request *req, struct name_list *required,
+			  struct name_list *base, const char **exclude_dependency)
 {
 	static const char *const before_bookworm[] = { "etch*", "lenny", "squeeze", "wheezy",
 						       "jessie*", "stretch", "buster", "bullseye",
@@ -231,39 +220,33 @@ static int work_out_debs(const struct package_set_request *req, struct name_list
 
 	/* required="$(get_debs Priority: required)": Essential: yes is not
 	 * looked at; in Debian every Essential package is also required. */
-	if (push_packages_with_priority(req, "required", required) < 0)
-		return -1;
+	push_packages_with_priority(req, "required", required);
 	switch (req->variant) {
 	case PACKAGE_SET_STANDARD: /* doing_variant -: base="$(get_debs Priority: important)" */
-		if (push_packages_with_priority(req, "important", base) < 0)
-			return -1;
+		push_packages_with_priority(req, "important", base);
 		break;
 	case PACKAGE_SET_BUILDD:
-		if (name_list_push(base, "apt") < 0 || name_list_push(base, "build-essential") < 0)
-			return -1;
+		name_list_push(base, "apt");
+		name_list_push(base, "build-essential");
 		break;
 	case PACKAGE_SET_MINBASE:
-		if (name_list_push(base, "apt") < 0)
-			return -1;
+		name_list_push(base, "apt");
 		break;
 	}
 	/* An https:// mirror: the target's apt needs to speak https. */
 	if (req->https_mirror) {
-		if (codename_is(req->codename, with_apt_transport_https) &&
-		    name_list_push(base, "apt-transport-https") < 0)
-			return -1;
-		if (name_list_push(base, "ca-certificates") < 0)
-			return -1;
+		if (codename_is(req->codename, with_apt_transport_https))
+			name_list_push(base, "apt-transport-https");
+		name_list_push(base, "ca-certificates");
 	}
 	/* bookworm: the empty usr-is-merged stands in for the usrmerge
 	 * migration debootstrap does itself; later suites have neither. */
 	*exclude_dependency = NULL;
 	if (!codename_is(req->codename, before_bookworm)) {
-		if (codename_is(req->codename, bookworm) && name_list_push(required, "usr-is-merged") < 0)
-			return -1;
+		if (codename_is(req->codename, bookworm))
+			name_list_push(required, "usr-is-merged");
 		*exclude_dependency = "usrmerge";
 	}
-	return 0;
 }
 
 /* ---- resolve_deps (functions) ------------------------------------------- */
@@ -275,13 +258,11 @@ static int work_out_debs(const struct package_set_request *req, struct name_list
  * splits what is left into words.  Names no index has (virtual packages,
  * missing ones) are dropped, as resolve_deps keeps only `PKGS REAL` ones:
  * a virtual package does not bring in a provider. */
-static int push_dependencies(const char *field, const struct catalog *cat,
-			     const char *exclude_dependency, struct name_list *out)
+static void push_dependencies(const char *field, const struct catalog *cat,
+			      const char *exclude_dependency, struct name_list *out)
 {
-	autofree char *copy = strdup(field);
+	autofree char *copy = xstrdup(field);
 	char *item, *save = NULL;
-	if (!copy)
-		return -1;
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *cut = strchr(item, '|');
 		if (cut)
@@ -305,11 +286,9 @@ static int push_dependencies(const char *field, const struct catalog *cat,
 			const struct stanza_ref *r = catalog_find(cat, word, &count);
 			if (!r || (exclude_dependency && strcmp(word, exclude_dependency) == 0))
 				continue;
-			if (name_list_push(out, r->name) < 0)
-				return -1;
+			name_list_push(out, r->name);
 		}
 	}
-	return 0;
 }
 
 /* Follow Depends and Pre-Depends from `start` (sorted, unique) until
@@ -317,15 +296,13 @@ static int push_dependencies(const char *field, const struct catalog *cat,
  * stay even when no index has them (resolve_deps seeds ALLPKGS with its
  * arguments).  A package's dependencies come from every stanza of that
  * name in every component, as GETDEPS reads each index. */
-static int resolve_deps(const struct catalog *cat, const char *exclude_dependency,
-			struct name_list *all)
+static void resolve_deps(const struct catalog *cat, const char *exclude_dependency,
+			 struct name_list *all)
 {
 	struct name_list frontier = { 0 }, found = { 0 };
-	int ret = -1;
 
 	for (size_t i = 0; i < all->n; i++)
-		if (name_list_push(&frontier, all->v[i]) < 0)
-			goto out;
+		name_list_push(&frontier, all->v[i]);
 	while (frontier.n > 0) {
 		found.n = 0;
 		for (size_t i = 0; i < frontier.n; i++) {
@@ -333,41 +310,34 @@ static int resolve_deps(const struct catalog *cat, const char *exclude_dependenc
 			const struct stanza_ref *r = catalog_find(cat, frontier.v[i], &count);
 			for (size_t k = 0; r && k < count; k++) {
 				const struct deb_package *p = r[k].package;
-				if ((p->depends &&
-				     push_dependencies(p->depends, cat, exclude_dependency, &found) < 0) ||
-				    (p->pre_depends &&
-				     push_dependencies(p->pre_depends, cat, exclude_dependency, &found) < 0))
-					goto out;
+				if (p->depends)
+					push_dependencies(p->depends, cat, exclude_dependency, &found);
+				if (p->pre_depends)
+					push_dependencies(p->pre_depends, cat, exclude_dependency, &found);
 			}
 		}
 		name_list_without(&found, NULL, all);
 		frontier.n = 0;
-		for (size_t i = 0; i < found.n; i++)
-			if (name_list_push(&frontier, found.v[i]) < 0 || name_list_push(all, found.v[i]) < 0)
-				goto out;
+		for (size_t i = 0; i < found.n; i++) {
+			name_list_push(&frontier, found.v[i]);
+			name_list_push(all, found.v[i]);
+		}
 		name_list_sort_uniq(all);
 	}
-	ret = 0;
-out:
 	name_list_free(&frontier);
 	name_list_free(&found);
-	return ret;
 }
 
 /* ---- the finddebs phase (debootstrap) ----------------------------------- */
 
-static int append_items(struct package_set *set, const struct name_list *names,
-			const struct catalog *cat)
+static void append_items(struct package_set *set, const struct name_list *names,
+			 const struct catalog *cat)
 {
 	for (size_t i = 0; i < names->n; i++) {
-		struct package_set_item *it = &set->items[set->count];
-		it->name = strdup(names->v[i]);
-		if (!it->name)
-			return -1;
+		struct package_set_item *it = &set->items[set->count++];
+		it->name = xstrdup(names->v[i]);
 		it->package = catalog_download_record(cat, names->v[i]);
-		set->count++;
 	}
-	return 0;
 }
 
 int package_set_resolve(const struct package_set_request *req, struct package_set *out,
@@ -375,46 +345,32 @@ int package_set_resolve(const struct package_set_request *req, struct package_se
 {
 	struct catalog cat = { 0 };
 	struct name_list required = { 0 }, base = { 0 };
-	struct package_set set = { 0 };
 	const char *exclude_dependency;
-	int ret = -1;
 
+	(void)err; /* nothing in here can fail: an unknown name is a NULL package */
 	*out = (struct package_set){ 0 };
-	if (catalog_build(req, &cat) < 0 ||
-	    work_out_debs(req, &required, &base, &exclude_dependency) < 0)
-		goto nomem;
+	catalog_build(req, &cat);
+	work_out_debs(req, &required, &base, &exclude_dependency);
 	/* base=$(without "$base $ADDITIONAL" "$EXCLUDE"), and the same for
 	 * required: --exclude only takes names off these starting lists; a
 	 * dependency still brings them back. */
-	if (name_list_push_all(&base, req->include) < 0)
-		goto nomem;
+	name_list_push_all(&base, req->include);
 	name_list_without(&base, req->exclude, NULL);
 	name_list_without(&required, req->exclude, NULL);
 	/* required=$(resolve_deps ...); base=$(resolve_deps ...);
 	 * base=$(without "$base" "$required") */
-	if (resolve_deps(&cat, exclude_dependency, &required) < 0 ||
-	    resolve_deps(&cat, exclude_dependency, &base) < 0)
-		goto nomem;
+	resolve_deps(&cat, exclude_dependency, &required);
+	resolve_deps(&cat, exclude_dependency, &base);
 	name_list_without(&base, NULL, &required);
 
-	set.items = calloc(required.n + base.n + 1, sizeof(*set.items));
-	if (!set.items || append_items(&set, &required, &cat) < 0)
-		goto nomem;
-	set.required_count = set.count;
-	if (append_items(&set, &base, &cat) < 0)
-		goto nomem;
-	*out = set;
-	set = (struct package_set){ 0 };
-	ret = 0;
-	goto out;
-nomem:
-	mkfr_fail(err, ENOMEM, "working out the packages to install");
-out:
-	package_set_free(&set);
+	out->items = xcalloc(required.n + base.n + 1, sizeof(*out->items));
+	append_items(out, &required, &cat);
+	out->required_count = out->count;
+	append_items(out, &base, &cat);
 	free(cat.refs);
 	name_list_free(&required);
 	name_list_free(&base);
-	return ret;
+	return 0;
 }
 
 void package_set_free(struct package_set *set)

@@ -12,8 +12,8 @@
 #ifndef MKFR_PACKAGE_SET_H
 #define MKFR_PACKAGE_SET_H
 
-#include "util/error.h"
 #include "archive/packages_index.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,12 +1,13 @@
 #include "archive/packages_index.h"
 
-#include "sys/atomic_file.h"
-#include "cache/cache_dirs.h"
-#include "util/cleanup.h"
-#include "util/sha256.h"
 #include "net/http_get.h"
-#include "util/log.h"
+#include "sys/atomic_file.h"
 #include "sys/signals.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/file_io.h"
+#include "util/log.h"
+#include "util/sha256.h"
 #include "util/strv.h"
 
 #include <archive.h>
@@ -20,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void deb_package_free(struct deb_package *p)
+void deb_package_free(struct deb_package *p)
 {
 	free(p->package);
 	free(p->version);
@@ -33,6 +34,31 @@ static void deb_package_free(struct deb_package *p)
 	free(p->provides);
 	free(p->priority);
 	free(p->multi_arch);
+	memset(p, 0, sizeof(*p));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void deb_package_copy(struct deb_package *dst, const struct deb_package *src)
+{
+	*dst = (struct deb_package){
+		.package = dup_or_null(src->package),
+		.version = dup_or_null(src->version),
+		.architecture = dup_or_null(src->architecture),
+		.source = dup_or_null(src->source),
+		.filename = dup_or_null(src->filename),
+		.size = src->size,
+		.sha256 = dup_or_null(src->sha256),
+		.depends = dup_or_null(src->depends),
+		.pre_depends = dup_or_null(src->pre_depends),
+		.provides = dup_or_null(src->provides),
+		.priority = dup_or_null(src->priority),
+		.multi_arch = dup_or_null(src->multi_arch),
+		.essential = src->essential,
+	};
 }
 
 void packages_index_free(struct packages_index *idx)
@@ -93,9 +119,7 @@ static int finish_stanza(struct parser *ps, struct mkfr_error *err)
 	}
 	if (ps->idx->count == ps->cap) {
 		size_t cap = ps->cap ? ps->cap * 2 : 1024;
-		struct deb_package *v = realloc(ps->idx->packages, cap * sizeof(*v));
-		if (!v)
-			return mkfr_fail(err, ENOMEM, "%s", ps->origin);
+		struct deb_package *v = xrealloc(ps->idx->packages, cap * sizeof(*v));
 		ps->idx->packages = v;
 		ps->cap = cap;
 	}
@@ -120,8 +144,7 @@ static int parse_line(struct parser *ps, char *line, int lineno, struct mkfr_err
 					 lineno);
 		if (ps->last_field && *ps->last_field) {
 			char *joined;
-			if (asprintf(&joined, "%s %s", *ps->last_field, str_trim(line)) < 0)
-				return mkfr_fail(err, ENOMEM, "%s", ps->origin);
+			joined = xasprintf("%s %s", *ps->last_field, str_trim(line));
 			free(*ps->last_field);
 			*ps->last_field = joined;
 		}
@@ -150,8 +173,7 @@ static int parse_line(struct parser *ps, char *line, int lineno, struct mkfr_err
 		char **slot = field_slot(&ps->cur, line);
 		if (slot) {
 			free(*slot);
-			if (!(*slot = strdup(value)))
-				return mkfr_fail(err, ENOMEM, "%s", ps->origin);
+			*slot = xstrdup(value);
 			ps->last_field = slot;
 		}
 	}
@@ -213,12 +235,12 @@ char *deb_package_file_name(const struct deb_package *p)
 	char *name, *out, *o;
 	if (!p->package || !p->version || !p->architecture)
 		return NULL;
-	if (asprintf(&name, "%s_%s_%s.deb", p->package, p->version, p->architecture) < 0)
-		return NULL;
-	if (strchr(name, '/') || !(out = malloc(strlen(name) * 3 + 1))) {
+	name = xasprintf("%s_%s_%s.deb", p->package, p->version, p->architecture);
+	if (strchr(name, '/')) {
 		free(name);
 		return NULL;
 	}
+	out = xmalloc(strlen(name) * 3 + 1);
 	o = out;
 	for (const char *s = name; *s; s++) {
 		if (*s == ':') {
@@ -337,13 +359,12 @@ static int fetch_listed(const struct packages_fetch_request *req, const char *re
 
 	const char *by_hash = "the Release offers no by-hash copy";
 	if (req->release->acquire_by_hash) {
-		autofree char *dir = strdup(rel_path);
-		char *slash = dir ? strrchr(dir, '/') : NULL;
+		autofree char *dir = xstrdup(rel_path);
+		char *slash = strrchr(dir, '/');
 		if (slash) {
 			*slash = '\0';
-			if (asprintf(&url, "%s/dists/%s/%s/by-hash/SHA256/%s", req->mirror, req->suite,
-				     dir, sum->sha256) < 0)
-				return mkfr_fail(err, ENOMEM, "%s", rel_path);
+			url = xasprintf("%s/dists/%s/%s/by-hash/SHA256/%s", req->mirror, req->suite,
+				     dir, sum->sha256);
 			struct mkfr_error hash_err;
 			if (http_get_to_fd(url, fd, &o, NULL, &hash_err) == 0) {
 				*url_out = steal_pointer(&url);
@@ -363,8 +384,7 @@ static int fetch_listed(const struct packages_fetch_request *req, const char *re
 	snprintf(hint, sizeof(hint), "the mirror looks mid-sync (%s): try again in a few minutes, "
 		 "or use another mirror", by_hash);
 	o.mismatch_hint = hint;
-	if (asprintf(&url, "%s/dists/%s/%s", req->mirror, req->suite, rel_path) < 0)
-		return mkfr_fail(err, ENOMEM, "%s", rel_path);
+	url = xasprintf("%s/dists/%s/%s", req->mirror, req->suite, rel_path);
 	for (int attempt = 0;; attempt++) {
 		if (http_get_to_fd(url, fd, &o, NULL, err) == 0)
 			break;
@@ -384,9 +404,7 @@ const struct release_checksum *packages_index_listed(const struct release_file *
 {
 	static const char *const exts[] = { "xz", "gz" };
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		char *path = NULL;
-		if (asprintf(&path, "%s/binary-%s/Packages.%s", component, arch, exts[i]) < 0)
-			return NULL;
+		char *path = xasprintf("%s/binary-%s/Packages.%s", component, arch, exts[i]);
 		const struct release_checksum *sum = release_file_checksum(rel, path);
 		if (sum) {
 			*rel_path = path;
@@ -413,12 +431,10 @@ static const struct release_checksum *listed_or_fail(const struct packages_fetch
  * builds and the local mirror debootstrap reads). */
 static int save_index(int fd, const char *save_dir, const char *rel_path, struct mkfr_error *err)
 {
-	autofree char *dest = NULL;
+	autofree char *dest = path_join(save_dir, rel_path);
 	char buf[65536];
-	if (asprintf(&dest, "%s/%s", save_dir, rel_path) < 0)
-		return mkfr_fail(err, ENOMEM, "%s", rel_path);
 	autodiscard struct atomic_file out = ATOMIC_FILE_INIT;
-	if (lseek(fd, 0, SEEK_SET) < 0 || cache_mkdir_parents(dest, err) < 0 ||
+	if (lseek(fd, 0, SEEK_SET) < 0 || mkdir_parents(dest, 0755, err) < 0 ||
 	    atomic_file_open(&out, dest, 0644, err) < 0)
 		return -1;
 	ssize_t n;
@@ -455,8 +471,7 @@ int packages_index_load(const struct packages_fetch_request *req, const char *di
 	const struct release_checksum *sum = listed_or_fail(req, &rel_path, err);
 	if (!sum)
 		return -1;
-	if (asprintf(&path, "%s/%s", dir, rel_path) < 0)
-		return mkfr_fail(err, ENOMEM, "%s", rel_path);
+	path = path_join(dir, rel_path);
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mkfr_fail(err, errno, "%s is not in the cache", path);

@@ -6,8 +6,8 @@
 #ifndef MKFR_PACKAGES_INDEX_H
 #define MKFR_PACKAGES_INDEX_H
 
-#include "util/error.h"
 #include "archive/release_file.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +22,11 @@ struct deb_package {
 	char *priority, *multi_arch;
 	bool essential;
 };
+
+/* A copy that owns its strings (one record outliving its index); free it
+ * with deb_package_free, which leaves *p zeroed. */
+void deb_package_copy(struct deb_package *dst, const struct deb_package *src);
+void deb_package_free(struct deb_package *p);
 
 struct packages_index {
 	struct deb_package *packages;

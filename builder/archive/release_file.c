@@ -1,8 +1,9 @@
 #include "archive/release_file.h"
 
-#include "util/cleanup.h"
-#include "net/http_get.h"
 #include "archive/openpgp_verify.h"
+#include "net/http_get.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
 #include "util/strv.h"
 
 #include <ctype.h>
@@ -110,11 +111,10 @@ int release_date_parse(const char *text, time_t *out)
 	return 0;
 }
 
-static int set_string(char **field, const char *value)
+static void set_string(char **field, const char *value)
 {
 	free(*field);
-	*field = strdup(value);
-	return *field ? 0 : -1;
+	*field = xstrdup(value);
 }
 
 /* One " HASH SIZE PATH" line of the SHA256 field. */
@@ -125,14 +125,9 @@ static int add_checksum(struct release_file *rel, const char *line, const char *
 	uint64_t size;
 	if (sscanf(line, " %79s %" SCNu64 " %1023s", hash, &size, path) != 3 || !sha256_hex_valid(hash))
 		return mkfr_fail(err, 0, "%s:%d: malformed SHA256 line", origin, lineno);
-	struct release_checksum *v =
-		realloc(rel->sha256, (rel->sha256_count + 1) * sizeof(*rel->sha256));
-	if (!v)
-		return mkfr_fail(err, ENOMEM, "%s", origin);
-	rel->sha256 = v;
+	rel->sha256 = xreallocarray(rel->sha256, rel->sha256_count + 1, sizeof(*rel->sha256));
 	struct release_checksum *c = &rel->sha256[rel->sha256_count];
-	if (!(c->path = strdup(path)))
-		return mkfr_fail(err, ENOMEM, "%s", origin);
+	c->path = xstrdup(path);
 	for (int i = 0; i < 65; i++)
 		c->sha256[i] = (char)tolower((unsigned char)hash[i]);
 	c->size = size;
@@ -143,42 +138,39 @@ static int add_checksum(struct release_file *rel, const char *line, const char *
 static int set_field(struct release_file *rel, const char *key, const char *value,
 		     const char *origin, int lineno, struct mkfr_error *err)
 {
-	int r = 0;
 	if (strcasecmp(key, "Suite") == 0)
-		r = set_string(&rel->suite, value);
+		set_string(&rel->suite, value);
 	else if (strcasecmp(key, "Codename") == 0)
-		r = set_string(&rel->codename, value);
+		set_string(&rel->codename, value);
 	else if (strcasecmp(key, "Date") == 0) {
 		if (release_date_parse(value, &rel->date) < 0)
 			return mkfr_fail(err, 0, "%s:%d: Date: cannot parse '%s'", origin, lineno, value);
-		r = set_string(&rel->date_text, value);
+		set_string(&rel->date_text, value);
 	} else if (strcasecmp(key, "Valid-Until") == 0) {
 		if (release_date_parse(value, &rel->valid_until) < 0)
 			return mkfr_fail(err, 0, "%s:%d: Valid-Until: cannot parse '%s'", origin, lineno,
 					 value);
-		r = set_string(&rel->valid_until_text, value);
+		set_string(&rel->valid_until_text, value);
 	} else if (strcasecmp(key, "Architectures") == 0) {
 		strv_free(rel->architectures);
-		r = (rel->architectures = strv_split_list(value, ' ')) ? 0 : -1;
+		rel->architectures = strv_split_list(value, ' ');
 	} else if (strcasecmp(key, "Components") == 0) {
 		strv_free(rel->components);
-		r = (rel->components = strv_split_list(value, ' ')) ? 0 : -1;
+		rel->components = strv_split_list(value, ' ');
 	} else if (strcasecmp(key, "Acquire-By-Hash") == 0)
 		rel->acquire_by_hash = strcasecmp(value, "yes") == 0;
-	return r < 0 ? mkfr_fail(err, ENOMEM, "%s", origin) : 0;
+	return 0;
 }
 
 int release_file_parse(const char *text, const char *origin, struct release_file *rel,
 		       struct mkfr_error *err)
 {
-	autofree char *copy = strdup(text);
+	autofree char *copy = xstrdup(text);
 	bool in_sha256 = false;
 	int lineno = 0;
 	char *save = NULL;
 
 	memset(rel, 0, sizeof(*rel));
-	if (!copy)
-		return mkfr_fail(err, ENOMEM, "%s", origin);
 	/* strtok_r would merge empty lines, which end a stanza: split by hand. */
 	for (char *line = copy; line; line = save) {
 		char *nl = strchr(line, '\n');
@@ -271,10 +263,7 @@ static int get_dists_file(const struct release_fetch_request *req, const char *n
 {
 	autofree char *url = NULL;
 	struct http_get_opts o = HTTP_GET_OPTS_INIT;
-	if (asprintf(&url, "%s/dists/%s/%s", req->mirror, req->suite, name) < 0) {
-		url = NULL;
-		return mkfr_fail(err, ENOMEM, "%s", name);
-	}
+	url = xasprintf("%s/dists/%s/%s", req->mirror, req->suite, name);
 	o.proxy = req->proxy;
 	o.max_size = INRELEASE_MAX_BYTES;
 	return http_get_to_memory(url, &o, text, len, err);
@@ -313,9 +302,10 @@ int release_file_verify(const struct release_fetch_request *req, const struct re
 	memset(&v, 0, sizeof(v));
 	if (!req->keyring) {
 		/* --no-check-gpg: the caller warned; take the signed text as it is. */
-		if (in->sig ? !(v.plaintext = strndup(in->text, in->len))
-			    : openpgp_clearsigned_body(in->text, in->len, &v.plaintext, err) < 0)
-			return in->sig ? mkfr_fail(err, ENOMEM, "%s", origin) : -1;
+		if (in->sig)
+			v.plaintext = xstrndup(in->text, in->len);
+		else if (openpgp_clearsigned_body(in->text, in->len, &v.plaintext, err) < 0)
+			return -1;
 	} else if (in->sig) {
 		if (openpgp_verify_detached(in->text, in->len, in->sig, in->sig_len, req->keyring,
 					    origin, &v, err) < 0)
@@ -354,12 +344,8 @@ int release_file_fetch(const struct release_fetch_request *req, struct release_f
 	memset(rel, 0, sizeof(*rel));
 	if (release_file_download(req, &in, err) < 0)
 		return -1;
-	if (asprintf(&origin, "%s/dists/%s/%s", req->mirror, req->suite,
-		     in.sig ? "Release" : "InRelease") < 0) {
-		origin = NULL;
-		release_signed_free(&in);
-		return mkfr_fail(err, ENOMEM, "Release");
-	}
+	origin = xasprintf("%s/dists/%s/%s", req->mirror, req->suite,
+		     in.sig ? "Release" : "InRelease");
 	int r = release_file_verify(req, &in, origin, rel, err);
 	release_signed_free(&in);
 	return r;

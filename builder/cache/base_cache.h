@@ -11,6 +11,7 @@
  * the SHA-256 of that text; a new package version on the mirror changes it.
  *
  *     CACHE/base/ID.tar.zst   the snapshot (tar_writer's pax format, zstd)
+ *                             (paths: cache/layout.h)
  *     CACHE/base/ID.key       the key text it was made for; its mtime says
  *                             when the entry was last used
  *
@@ -20,9 +21,9 @@
 #ifndef MKFR_BASE_CACHE_H
 #define MKFR_BASE_CACHE_H
 
-#include "pipeline/build.h"
-#include "util/error.h"
+#include "archive/packages_index.h"
 #include "out/tar_writer.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,7 +36,7 @@ struct base_cache_inputs {
 	const char *binfmt;
 	const char *suite, *arch, *variant, *components, *mirror, *packages, *exclude;
 	const char *source_date_epoch; /* NULL unless the build is reproducible */
-	const struct fetched_deb *debs;
+	const struct deb_package *debs; /* name, version, architecture, SHA256 are used */
 	size_t deb_count;
 };
 

@@ -1,11 +1,12 @@
 #include "cache/deb_cache.h"
 
-#include "sys/atomic_file.h"
-#include "cache/cache_dirs.h"
+#include "cache/layout.h"
+#include "sys/signals.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/file_io.h"
 #include "util/log.h"
 #include "util/sha256.h"
-#include "sys/signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,19 +22,12 @@
 
 int deb_cache_open(struct deb_cache *c, const char *cache_dir, struct mkfr_error *err)
 {
-	autofree char *lock_path = NULL;
+	autofree char *lock_path = cache_file_locks_path(cache_dir);
 	*c = (struct deb_cache)DEB_CACHE_INIT;
-	if (asprintf(&c->debs_dir, "%s/debs", cache_dir) < 0) {
-		c->debs_dir = NULL;
-		return mkfr_fail(err, ENOMEM, "%s", cache_dir);
-	}
-	if (cache_mkdir_p(c->debs_dir, err) < 0)
+	c->cache_dir = xstrdup(cache_dir);
+	c->debs_dir = cache_part_dir(cache_dir, CACHE_DEBS);
+	if (mkdir_p(c->debs_dir, 0755, err) < 0)
 		goto fail;
-	if (asprintf(&lock_path, "%s/.lock", c->debs_dir) < 0) {
-		lock_path = NULL;
-		mkfr_fail(err, ENOMEM, "%s", cache_dir);
-		goto fail;
-	}
 	c->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (c->lock_fd < 0) {
 		mkfr_fail(err, errno, "cannot open the cache lock %s", lock_path);
@@ -50,6 +44,7 @@ void deb_cache_close(struct deb_cache *c)
 	if (c->lock_fd >= 0)
 		close(steal_fd(&c->lock_fd)); /* drops every lock still held */
 	free(steal_pointer(&c->debs_dir));
+	free(steal_pointer(&c->cache_dir));
 	free(steal_pointer(&c->held));
 	c->held_count = c->held_cap = 0;
 }
@@ -74,10 +69,7 @@ int deb_cache_usable_record(const struct deb_package *p, const char *mirror,
 char *deb_cache_path(const struct deb_cache *c, const struct deb_package *p)
 {
 	autofree char *file = deb_package_file_name(p);
-	char *path;
-	if (!file || asprintf(&path, "%s/%s", c->debs_dir, file) < 0)
-		return NULL;
-	return path;
+	return file ? cache_deb_path(c->cache_dir, file) : NULL;
 }
 
 /* FNV-1a, kept below 2^62 so offset + length stays a valid off_t. */
@@ -121,9 +113,7 @@ int deb_cache_lock(struct deb_cache *c, const char *file_name, bool wait, struct
 		return mkfr_fail(err, EDEADLK, "cache: %s is already locked by this build", file_name);
 	if (c->held_count == c->held_cap) {
 		size_t cap = c->held_cap ? c->held_cap * 2 : 16;
-		uint64_t *h = realloc(c->held, cap * sizeof(*h));
-		if (!h)
-			return mkfr_fail(err, ENOMEM, "cache lock");
+		uint64_t *h = xrealloc(c->held, cap * sizeof(*h));
 		c->held = h;
 		c->held_cap = cap;
 	}

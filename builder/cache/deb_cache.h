@@ -1,7 +1,8 @@
-/* The package cache shared by every build on the machine:
+/* The package cache shared by every build on the machine (cache/layout.h):
  *
  *     CACHE/debs/NAME_VERSION_ARCH.deb   debootstrap's own names (':' as %3a)
- *     CACHE/debs/.lock                   per-file locks (see below)
+ *     CACHE/debs/.lock                   per-file locks (see below; also
+ *                                        used for CACHE/emulators)
  *
  * A file under its real name is always whole and was verified against a
  * signed Packages record (size and SHA256) before it was renamed there;
@@ -18,14 +19,15 @@
 #ifndef MKFR_DEB_CACHE_H
 #define MKFR_DEB_CACHE_H
 
-#include "util/error.h"
 #include "archive/packages_index.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct deb_cache {
+	char *cache_dir;
 	char *debs_dir; /* CACHE/debs */
 	int lock_fd;    /* CACHE/debs/.lock */
 	/* offsets locked through this handle: a second lock of the same
@@ -57,7 +59,8 @@ char *deb_cache_path(const struct deb_cache *c, const struct deb_package *p);
  * writing it, unless this handle holds it already).  -1: error. */
 int deb_cache_check(struct deb_cache *c, const struct deb_package *p, struct mkfr_error *err);
 
-/* Lock one file name (NAME_VERSION_ARCH.deb).  Returns 1 when locked; 0
+/* Lock one file name (NAME_VERSION_ARCH.deb, or any other name of a cache
+ * file that is being made, such as an emulator's).  Returns 1 when locked; 0
  * when another build holds it and `wait` is false; -1 on error, or when
  * interrupted (signals_pending) while waiting.  Locking a name this handle
  * already holds is an error. */

@@ -1,8 +1,9 @@
 #include "cache/fetch_debs.h"
 
+#include "sys/signals.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "sys/signals.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -33,23 +34,17 @@ static int fetch_ours(struct deb_cache *c, const struct fetch_debs_request *req,
 		      struct deb_job *jobs, size_t n, struct fetch_debs_result *res,
 		      struct mkfr_error *err)
 {
-	struct fetch_item *items = calloc(n ? n : 1, sizeof(*items));
+	struct fetch_item *items = xcalloc(n, sizeof(*items));
 	struct parallel_fetch_totals t;
 	size_t count = 0;
-	int r;
-
-	if (!items)
-		r = mkfr_fail(err, ENOMEM, "fetch");
-	else {
-		for (size_t i = 0; i < n; i++)
-			if (jobs[i].state == OURS)
-				items[count++] = (struct fetch_item){
-					.url = jobs[i].url, .dest = jobs[i].dest,
-					.size = jobs[i].pkg->size, .sha256 = jobs[i].pkg->sha256,
-				};
-		r = parallel_fetch(items, count, &req->fetch, &t, err);
-		add_totals(&res->fetched, &t);
-	}
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].state == OURS)
+			items[count++] = (struct fetch_item){
+				.url = jobs[i].url, .dest = jobs[i].dest,
+				.size = jobs[i].pkg->size, .sha256 = jobs[i].pkg->sha256,
+			};
+	int r = parallel_fetch(items, count, &req->fetch, &t, err);
+	add_totals(&res->fetched, &t);
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].state == OURS) {
 			deb_cache_unlock(c, jobs[i].file_name);
@@ -145,12 +140,10 @@ int fetch_debs(struct deb_cache *c, const struct fetch_debs_request *req,
 	       struct fetch_debs_result *res, struct mkfr_error *err)
 {
 	size_t n = req->n, mirror_len = strlen(req->mirror);
-	struct deb_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	struct deb_job *jobs = xcalloc(n, sizeof(*jobs));
 	int r = -1;
 
 	*res = (struct fetch_debs_result){ 0 };
-	if (!jobs)
-		return mkfr_fail(err, ENOMEM, "fetch");
 	while (mirror_len > 0 && req->mirror[mirror_len - 1] == '/')
 		mirror_len--;
 	for (size_t i = 0; i < n; i++) {
@@ -158,14 +151,10 @@ int fetch_debs(struct deb_cache *c, const struct fetch_debs_request *req,
 		jobs[i].pkg = p;
 		if (deb_cache_usable_record(p, req->mirror, err) < 0)
 			goto out;
+		/* Both exist: the record is usable. */
 		jobs[i].file_name = deb_package_file_name(p);
 		jobs[i].dest = deb_cache_path(c, p);
-		if (asprintf(&jobs[i].url, "%.*s/%s", (int)mirror_len, req->mirror, p->filename) < 0)
-			jobs[i].url = NULL;
-		if (!jobs[i].file_name || !jobs[i].dest || !jobs[i].url) {
-			mkfr_fail(err, ENOMEM, "fetch");
-			goto out;
-		}
+		jobs[i].url = xasprintf("%.*s/%s", (int)mirror_len, req->mirror, p->filename);
 		/* A package listed twice is fetched once. */
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(jobs[k].file_name, jobs[i].file_name) == 0)

@@ -11,10 +11,10 @@
 #ifndef MKFR_FETCH_DEBS_H
 #define MKFR_FETCH_DEBS_H
 
-#include "cache/deb_cache.h"
-#include "util/error.h"
 #include "archive/packages_index.h"
+#include "cache/deb_cache.h"
 #include "net/parallel_fetch.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -1,15 +1,15 @@
-#include "cli/cmd_binfmt.h"
-
-#include "util/arch.h"
-#include "sys/binfmt.h"
-#include "util/cleanup.h"
-#include "util/error.h"
+#include "cli/commands.h"
 #include "emu/exec_probe.h"
-#include "util/log.h"
+#include "emu/tiny_elf.h"
+#include "sys/binfmt.h"
 #include "sys/spawn.h"
 #include "sys/stale.h"
+#include "util/alloc.h"
+#include "util/arch.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/log.h"
 #include "util/strv.h"
-#include "emu/tiny_elf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Same default as the profile key emulator_path. */
-#define DEFAULT_EMULATOR_PATH "/usr/bin:/usr/local/bin"
 /* F: the kernel opens the interpreter now, so the entry works inside any
  * chroot or container without copying the emulator in.  P: keep argv[0]
  * for multi-call binaries.  Never C (credentials from the binary). */
@@ -41,7 +39,7 @@ static void usage(FILE *f)
 	      "            using the host's qemu-<target>-static, and check they work\n"
 	      "unregister  remove our entries (all of them without ARCH); never others'\n"
 	      "\n"
-	      "  -e, --emulator-path DIRS  where to look for qemu-*-static [" DEFAULT_EMULATOR_PATH
+	      "  -e, --emulator-path DIRS  where to look for qemu-*-static [" EMULATOR_PATH_DEFAULT
 	      "]\n"
 	      "  -a, --all                 register every architecture whose emulator is found\n"
 	      "  -h, --help                this text\n",
@@ -126,7 +124,7 @@ static int probe(const struct debian_arch *a, struct exec_probe *res, struct mkf
 /* Names of the enabled entries that would handle a's programs. */
 static char **enabled_entries_for(const struct debian_arch *a, char *const *names)
 {
-	char **found = calloc(1, sizeof(char *));
+	char **found = strv_new();
 	for (size_t i = 0; found && names && names[i]; i++) {
 		struct binfmt_info info;
 		struct mkfr_error err;
@@ -143,9 +141,7 @@ static char **enabled_entries_for(const struct debian_arch *a, char *const *name
 static int parse_arches(char **names, int count, const struct debian_arch ***out,
 			struct mkfr_error *err)
 {
-	*out = calloc((size_t)count + 1, sizeof(**out));
-	if (!*out)
-		return mkfr_fail(err, ENOMEM, "binfmt");
+	*out = xcalloc((size_t)count + 1, sizeof(**out));
 	for (int i = 0; i < count; i++) {
 		const struct debian_arch *a = arch_lookup(names[i]);
 		if (!a)
@@ -259,22 +255,21 @@ static const char *matches_host_program(const struct qemu_target *t)
 	return NULL;
 }
 
-/* Does the kernel run a's programs itself?  Asked by exec, not by name:
- * i386 on x86-64 runs natively only while IA32 emulation is on.  `ours`,
- * our entry for it, if any, was registered because it did not.  With
- * another entry serving it the answer cannot be known: say "yes". */
+/* Does the kernel run a's programs itself (emu/exec_probe.h)?  Where
+ * that cannot be told (an older kernel with host entries that match), the
+ * old way: `ours`, our entry for it, was registered because it did not;
+ * another entry serving it means "assume yes". */
 static bool runs_natively(const struct debian_arch *a, const char *ours)
 {
+	enum exec_native answer = exec_probe_native(a);
+	if (answer != EXEC_NATIVE_UNKNOWN)
+		return answer == EXEC_NATIVE_YES;
 	autostrv char **names = binfmt_is_mounted(BINFMT_DIR) ? binfmt_list(BINFMT_DIR) : NULL;
 	autostrv char **serving = enabled_entries_for(a, names);
-	for (size_t i = 0; serving && serving[i]; i++)
+	for (size_t i = 0; serving[i]; i++)
 		if (strcmp(serving[i], ours) != 0)
 			return true;
-	if (serving && serving[0])
-		return false;
-	struct exec_probe res;
-	struct mkfr_error err;
-	return probe(a, &res, &err) < 0 || res.exec_errno != ENOEXEC;
+	return false;
 }
 
 /* Why a's target must not be registered on this host; NULL if it may.
@@ -542,7 +537,7 @@ int cmd_binfmt(int argc, char **argv)
 		return MKFR_EXIT_USAGE;
 	}
 
-	const char *emulator_path = DEFAULT_EMULATOR_PATH;
+	const char *emulator_path = EMULATOR_PATH_DEFAULT;
 	bool all = false, path_given = false;
 	int c;
 	optind = 1;

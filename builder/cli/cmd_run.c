@@ -7,20 +7,21 @@
  *
  * Exit status, as chroot(1) and env(1) do it: the command's own status;
  * 125 if run itself failed; 126/127 if the command could not be started. */
-#include "cli/cmd_run.h"
-
-#include "profile/apt_sources.h"
-#include "util/arch.h"
-#include "sys/chroot_mounts.h"
-#include "util/cleanup.h"
+#include "cache/layout.h"
+#include "cli/commands.h"
 #include "emu/emulation.h"
+#include "emu/target_exec.h"
 #include "pipeline/host_check.h"
-#include "util/log.h"
+#include "profile/apt_sources.h"
+#include "sys/chroot_mounts.h"
 #include "sys/rootfs_fs.h"
 #include "sys/signals.h"
 #include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/arch.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 #include "util/strv.h"
-#include "emu/target_exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,11 +49,12 @@ static void run_usage(FILE *f)
 	      "Options:\n"
 	      "  --qemu MODE            static (default), fix-binary or dynamic\n"
 	      "  --binfmt MODE          auto (default), private or global\n"
-	      "  --emulator-path DIRS   where to look for the emulator [/usr/bin:/usr/local/bin]\n"
+	      "  --emulator-path DIRS   where to look for the emulator [" EMULATOR_PATH_DEFAULT "]\n"
 	      "  --emulator-source SRC  auto (default: the host's, else the mirror's), host or mirror\n"
 	      "  --mirror URL           Debian mirror for the emulator [the host's apt sources]\n"
 	      "  --suite SUITE          suite whose qemu-user-static is taken [the host's release]\n"
-	      "  --cache-dir DIR        where the fetched emulator is kept [/var/cache/mkforeignroot]\n"
+	      "  --cache-dir DIR        where the fetched emulator is kept [$MKFR_CACHE_DIR, else the\n"
+	      "                         system cache directory]\n"
 	      "  --arch ARCH            the rootfs's Debian architecture (default: detected)\n"
 	      "  -q, --quiet            only errors\n"
 	      "  -v, --verbose          say how the emulator is provided\n"
@@ -84,10 +86,8 @@ static int parse_run_args(int argc, char **argv, struct run_options *ro)
 		{ NULL, 0, NULL, 0 },
 	};
 	*ro = (struct run_options){ .qemu = "static", .binfmt = "auto",
-				    .emulator_path = "/usr/bin:/usr/local/bin", .emulator_source = "auto",
-				    .cache_dir = getenv("MKFR_CACHE_DIR") && *getenv("MKFR_CACHE_DIR")
-							 ? getenv("MKFR_CACHE_DIR")
-							 : EMULATOR_MIRROR_DEFAULT_CACHE_DIR };
+				    .emulator_path = EMULATOR_PATH_DEFAULT, .emulator_source = "auto",
+				    .cache_dir = cache_default_dir() };
 	int c;
 	/* "+": stop at ROOTFS, so the command's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
@@ -123,7 +123,7 @@ static char **default_command(const char *root)
 	struct mkfr_error err;
 	autoclose int rootfd = rootfs_open(root, &err);
 	autoclose int bash = rootfd >= 0 ? rootfs_open_read(rootfd, "/bin/bash") : -1;
-	char **argv = calloc(1, sizeof(char *));
+	char **argv = strv_new();
 	strv_push(&argv, bash >= 0 ? "/bin/bash" : "/bin/sh");
 	strv_push(&argv, "-l");
 	return argv;
@@ -131,7 +131,7 @@ static char **default_command(const char *root)
 
 /* emulator_source=mirror|auto: the mirror and suite whose qemu-user-static
  * we may take; by default the host's own (apt sources, os-release). */
-static struct emulator_mirror_request run_mirror;
+static struct emulator_request run_mirror;
 static char *run_mirror_url, *run_suite;
 
 static char *host_codename(void)
@@ -143,18 +143,18 @@ static char *host_codename(void)
 			line[strcspn(line, "\"\n")] = '\0';
 			char *v = line + 17 + (line[17] == '"');
 			if (*v)
-				return strdup(v);
+				return xstrdup(v);
 		}
-	return strdup("bookworm");
+	return xstrdup("bookworm");
 }
 
 static int configure_mirror(const struct run_options *ro, struct mkfr_error *err)
 {
-	run_mirror_url = ro->mirror ? strdup(ro->mirror) : apt_sources_debian_mirror("/etc/apt", err);
+	run_mirror_url = ro->mirror ? xstrdup(ro->mirror) : apt_sources_debian_mirror("/etc/apt", err);
 	if (!run_mirror_url)
 		return -1;
-	run_suite = ro->suite ? strdup(ro->suite) : host_codename();
-	run_mirror = (struct emulator_mirror_request){
+	run_suite = ro->suite ? xstrdup(ro->suite) : host_codename();
+	run_mirror = (struct emulator_request){
 		.mirror = run_mirror_url,
 		.suite = run_suite,
 		.keyring = "/usr/share/keyrings/debian-archive-keyring.gpg",
@@ -170,7 +170,7 @@ static int configure(const struct run_options *ro, struct emulation *e, const ch
 	char real[PATH_MAX];
 	if (!realpath(ro->root, real))
 		return mkfr_fail(err, errno, "run: cannot open the rootfs %s", ro->root);
-	e->root = strdup(real);
+	e->root = xstrdup(real);
 	*probe = target_exec_probe_path(real);
 	if (!*probe)
 		return mkfr_fail(err, ENOENT, "run: %s does not look like a Debian rootfs (no /usr/bin/true)",
@@ -213,7 +213,7 @@ static int configure(const struct run_options *ro, struct emulation *e, const ch
 		if (configure_mirror(ro, &ignored) == 0)
 			e->mirror = &run_mirror;
 	}
-	e->stage_dir = strdup(RUN_STAGE_DIR);
+	e->stage_dir = xstrdup(RUN_STAGE_DIR);
 	return 0;
 }
 
@@ -222,8 +222,7 @@ static int configure(const struct run_options *ro, struct emulation *e, const ch
 static int mount_stage_tmpfs(const char *root, struct mkfr_error *err)
 {
 	autofree char *run = NULL;
-	if (asprintf(&run, "%s/run", root) < 0)
-		return mkfr_fail(err, ENOMEM, "run");
+	run = xasprintf("%s/run", root);
 	struct stat st;
 	if (lstat(run, &st) < 0 || !S_ISDIR(st.st_mode))
 		return mkfr_fail(err, ENOTDIR, "run: %s has no /run directory to stage the emulator in "
@@ -268,7 +267,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	autostrv char **fallback = ro.command[0] ? NULL : default_command(e.root);
-	autostrv char **env = calloc(1, sizeof(char *));
+	autostrv char **env = strv_new();
 	if (getenv("TERM"))
 		strv_pushf(&env, "TERM=%s", getenv("TERM"));
 	struct chroot_mounts mounts = { .root = e.root, .proc_sys = true, .dev_and_net = true };

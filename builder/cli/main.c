@@ -1,226 +1,29 @@
-/* mkforeignroot: command line.  Only this file decides how the program exits. */
-#include "util/arch.h"
-#include "util/cleanup.h"
-#include "cli/cmd_binfmt.h"
-#include "cli/cmd_cache.h"
-#include "cli/cmd_run.h"
-#include "util/log.h"
-#include "pipeline/pipeline.h"
-#include "profile/profile.h"
-#include "sys/signals.h"
-#include "util/strv.h"
+/* mkforeignroot: the command table.  Only this program's main() decides how
+ * it exits; each subcommand lives in its own cmd_*.c (cli/commands.h). */
+#include "cli/commands.h"
 
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-	fputs("Usage: mkforeignroot [build] --profile NAME [options] OUT\n"
-	      "       mkforeignroot profiles     list the shipped profiles\n"
-	      "       mkforeignroot keys         list the profile keys\n"
-	      "       mkforeignroot arches       list the architectures and their emulators\n"
-	      "       mkforeignroot run ROOTFS [--] [COMMAND...]\n"
-	      "                                  run a command inside a foreign rootfs\n"
-	      "       mkforeignroot binfmt status|register|unregister [ARCH...]\n"
-	      "                                  show, add or remove binfmt_misc entries\n"
-	      "       mkforeignroot cache list|prune [--unused-for DAYS | --all]\n"
-	      "                                  show or trim the cache (base snapshots, .debs)\n"
-	      "\n"
-	      "Build a Debian root filesystem for a foreign architecture into the new\n"
-	      "directory OUT, or the tarball OUT (debootstrap + qemu-user).\n"
-	      "\n"
-	      "Options:\n"
-	      "  -p, --profile NAME     shipped profile name or path to a profile file\n"
-	      "  -s, --set KEY=VALUE    override a profile key (repeatable)\n"
-	      "  -n, --dry-run          check everything, print the plan and commands, stop\n"
-	      "  -l, --log FILE         write the full output of debootstrap and hooks to FILE\n"
-	      "  -q, --quiet            only errors\n"
-	      "  -v, --verbose          also every line debootstrap prints\n"
-	      "      --binfmt MODE      auto, private or global (same as --set binfmt=MODE)\n"
-	      "      --qemu MODE        static, fix-binary or dynamic (same as --set qemu=MODE)\n"
-	      "      --cache-dir DIR    downloads kept here (same as --set cache_dir=DIR)\n"
-	      "      --format FORMAT    dir, tar, tar.gz, tar.xz or tar.zst (same as --set format=...);\n"
-	      "                         default: from OUT's name\n"
-	      "      --offline          build from the cache only; never contact the mirror\n"
-	      "      --no-base-cache    run both debootstrap stages even if the base is cached\n"
-	      "                         (same as --set base_cache=no)\n"
-	      "      --no-check-gpg     do not check the Release signature (loud warning)\n"
-	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
-	      "                         `no`: none; same as --set manifest=FILE)\n"
-	      "      --stop-after STAGE run up to STAGE, then undo it all (benchmarks)\n"
-	      "  -h, --help             this text\n"
-	      "  -V, --version          version\n"
-	      "\n"
-	      "Exit status: 0 done, 1 build failed, 2 bad command line or profile,\n"
-	      "128+N interrupted by signal N.  See mkforeignroot(1).\n",
-	      f);
-}
-
-static int cmd_keys(void)
-{
-	for (const struct profile_key *k = profile_keys(); k->name; k++)
-		printf("%-18s %-10s %s%s%s%s\n", k->name, k->required ? "required" : "",
-		       k->doc, k->default_value && *k->default_value ? " [default: " : "",
-		       k->default_value && *k->default_value ? k->default_value : "",
-		       k->default_value && *k->default_value ? "]" : "");
-	return 0;
-}
-
-static int cmd_arches(void)
-{
-	size_t n;
-	const struct debian_arch *a = arch_table(&n);
-	for (size_t i = 0; i < n; i++)
-		printf("%-10s %-26s qemu-%s-static\n", a[i].name, a[i].triplet, a[i].qemu);
-	return 0;
-}
-
-static int cmd_build(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "binfmt", required_argument, NULL, 'B' },
-		{ "offline", no_argument, NULL, 'O' },
-		{ "no-check-gpg", no_argument, NULL, 'G' },
-		{ "cache-dir", required_argument, NULL, 'C' },
-		{ "stop-after", required_argument, NULL, 'S' },
-		{ "qemu", required_argument, NULL, 'Q' },
-		{ "manifest", required_argument, NULL, 'M' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "no-base-cache", no_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct build_options opts = { 0 };
-	autostrv char **sets = calloc(1, sizeof(char *));
-	int c;
-
-	while ((c = getopt_long(argc, argv, "p:s:nl:qvhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			opts.profile_name = optarg;
-			break;
-		case 's':
-			strv_push(&sets, optarg);
-			break;
-		case 'B':
-			strv_pushf(&sets, "binfmt=%s", optarg);
-			break;
-		case 'C':
-			strv_pushf(&sets, "cache_dir=%s", optarg);
-			break;
-		case 'O':
-			opts.offline = true;
-			break;
-		case 'S':
-			if (!pipeline_has_stage(optarg)) {
-				log_error("--stop-after: no stage '%s' (plan, fetch, foreign, setup_qemu, "
-					  "second, snapshot, cleanup, sysroot, inventory, output, manifest)", optarg);
-				return MKFR_EXIT_USAGE;
-			}
-			opts.stop_after = optarg;
-			break;
-		case 'G':
-			opts.no_check_gpg = true;
-			break;
-		case 'Q':
-			strv_pushf(&sets, "qemu=%s", optarg);
-			break;
-		case 'M':
-			strv_pushf(&sets, "manifest=%s", optarg);
-			break;
-		case 'F':
-			strv_pushf(&sets, "format=%s", optarg);
-			break;
-		case 'N':
-			strv_push(&sets, "base_cache=no");
-			break;
-		case 'n':
-			opts.dry_run = true;
-			break;
-		case 'l':
-			opts.log_path = optarg;
-			break;
-		case 'q':
-			log_set_level(LOG_QUIET);
-			break;
-		case 'v':
-			log_set_level(LOG_VERBOSE);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("mkforeignroot %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return MKFR_EXIT_USAGE;
-		}
-	}
-	if (!opts.profile_name) {
-		log_error("--profile NAME is required (`mkforeignroot profiles` lists them)");
-		return MKFR_EXIT_USAGE;
-	}
-	if (optind != argc - 1) {
-		log_error(optind == argc ? "OUT is missing: name the directory to create"
-					 : "only one OUT directory can be given");
-		return MKFR_EXIT_USAGE;
-	}
-	opts.out = argv[optind];
-	opts.sets = sets;
-
-	struct mkfr_error err = { 0 };
-	struct build b = { .opts = &opts, .log_fd = -1, .cache_use_fd = -1 };
-	if (profile_load(opts.profile_name, sets, &b.profile, &err) < 0) {
-		log_error("%s", err.msg);
-		return err.exit_code;
-	}
-	signals_install();
-	int r = pipeline_run(&b, &err);
-	profile_free(b.profile);
-	free(b.out);
-	free(b.work);
-	free(b.out_part);
-	free(b.debootstrap);
-	emulation_free(&b.emu);
-	free(b.keyring_path);
-	free(b.cache_dir);
-	free(b.fetch_dir);
-	strv_free(b.hooks);
-	build_free_results(&b);
-	if (r < 0) {
-		log_error("%s", err.msg);
-		return err.exit_code ? err.exit_code : MKFR_EXIT_FAILURE;
-	}
-	return 0;
-}
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "build", cmd_build },
+	{ "profiles", cmd_profiles },
+	{ "keys", cmd_keys },
+	{ "arches", cmd_arches },
+	{ "run", cmd_run },
+	{ "binfmt", cmd_binfmt },
+	{ "cache", cmd_cache },
+};
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "profiles") == 0) {
-		struct mkfr_error err;
-		return profile_list(&err) < 0 ? MKFR_EXIT_FAILURE : 0;
-	}
-	if (argc >= 2 && strcmp(argv[1], "keys") == 0)
-		return cmd_keys();
-	if (argc >= 2 && strcmp(argv[1], "arches") == 0)
-		return cmd_arches();
-	if (argc >= 2 && strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "binfmt") == 0)
-		return cmd_binfmt(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "cache") == 0)
-		return cmd_cache(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "build") == 0)
-		return cmd_build(argc - 1, argv + 1);
+	if (argc >= 2)
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				return commands[i].run(argc - 1, argv + 1);
+	/* No command word: a build (`mkforeignroot --profile P OUT`). */
 	return cmd_build(argc, argv);
 }

@@ -1,10 +1,12 @@
 #include "emu/dynamic_emulator.h"
 
-#include "util/cleanup.h"
-#include "util/datadirs.h"
-#include "util/log.h"
 #include "sys/rootfs_fs.h"
 #include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/datadirs.h"
+#include "util/file_io.h"
+#include "util/log.h"
 #include "util/strv.h"
 
 #include <elf.h>
@@ -33,7 +35,7 @@ char *dynamic_emulator_loader(const char *program)
 			return NULL;
 		if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz > 4096)
 			continue;
-		char *interp = calloc(1, ph.p_filesz + 1);
+		char *interp = xcalloc(1, ph.p_filesz + 1);
 		if (pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
 			free(interp);
 			return NULL;
@@ -56,18 +58,18 @@ static void library_line(const char *line, void *data)
 	const char *arrow = strstr(line, " => ");
 	if (!arrow)
 		return; /* the vDSO and the loader itself */
-	autofree char *name = strndup(line, (size_t)(arrow - line));
+	autofree char *name = xstrndup(line, (size_t)(arrow - line));
 	char *n = name;
 	while (*n == '\t' || *n == ' ')
 		n++;
 	const char *path = arrow + 4;
 	if (strncmp(path, "not found", 9) == 0) {
 		if (!l->missing)
-			l->missing = strdup(n);
+			l->missing = xstrdup(n);
 		return;
 	}
 	const char *end = strstr(path, " (");
-	autofree char *p = strndup(path, end ? (size_t)(end - path) : strlen(path));
+	autofree char *p = xstrndup(path, end ? (size_t)(end - path) : strlen(path));
 	strv_push(&l->names, n);
 	strv_push(&l->paths, p);
 }
@@ -94,12 +96,11 @@ static int copy_files(int rootfd, const char *emulator, const char *loader,
 		      const struct library_list *libs, const char *stage_dir, const char *interpreter,
 		      struct mkfr_error *err)
 {
-	autofree char *dir = NULL, *ldso = NULL, *emu_copy = NULL;
 	autofree char *launcher = libexec_path(LAUNCHER_NAME);
-	autofree char *ibase = strdup(interpreter);
-	if (asprintf(&dir, "%s/dynamic", stage_dir) < 0 || asprintf(&ldso, "%s/ld.so", dir) < 0 ||
-	    asprintf(&emu_copy, "%s/%s", dir, basename(ibase)) < 0)
-		return mkfr_fail(err, ENOMEM, "dynamic emulator");
+	autofree char *ibase = xstrdup(interpreter);
+	autofree char *dir = path_join(stage_dir, "dynamic");
+	autofree char *ldso = path_join(dir, "ld.so");
+	autofree char *emu_copy = path_join(dir, basename(ibase));
 	if (access(launcher, X_OK) != 0)
 		return mkfr_fail(err, errno, "the launcher %s is missing: reinstall mkforeignroot", launcher);
 	if (rootfs_mkdir_p(rootfd, dir, 0755, err) < 0 ||
@@ -108,9 +109,9 @@ static int copy_files(int rootfd, const char *emulator, const char *loader,
 	    rootfs_copy_in(rootfd, launcher, interpreter, 0755, err) < 0)
 		return -1;
 	for (size_t i = 0; libs->names[i]; i++) {
-		autofree char *to = NULL;
-		if (strchr(libs->names[i], '/') || asprintf(&to, "%s/%s", dir, libs->names[i]) < 0)
+		if (strchr(libs->names[i], '/'))
 			return mkfr_fail(err, EINVAL, "unexpected library name '%s'", libs->names[i]);
+		autofree char *to = path_join(dir, libs->names[i]);
 		if (rootfs_copy_in(rootfd, libs->paths[i], to, 0644, err) < 0)
 			return -1;
 	}
@@ -128,8 +129,8 @@ int dynamic_emulator_stage(int rootfd, const char *emulator, const char *stage_d
 				 "needs the shared emulator (Debian package qemu-user); use "
 				 "qemu=static for qemu-user-static", emulator);
 	struct library_list libs = {
-		.names = calloc(1, sizeof(char *)),
-		.paths = calloc(1, sizeof(char *)),
+		.names = strv_new(),
+		.paths = strv_new(),
 	};
 	int r = list_libraries(loader, emulator, &libs, err);
 	if (r == 0)

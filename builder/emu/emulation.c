@@ -1,13 +1,15 @@
 #include "emu/emulation.h"
 
+#include "emu/dynamic_emulator.h"
+#include "emu/exec_probe.h"
+#include "emu/target_exec.h"
 #include "sys/binfmt.h"
 #include "sys/chroot_mounts.h"
-#include "util/cleanup.h"
-#include "emu/dynamic_emulator.h"
-#include "util/log.h"
 #include "sys/rootfs_fs.h"
-#include "emu/target_exec.h"
 #include "sys/userns.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -54,10 +56,7 @@ const char *emulation_qemu_name(enum qemu_mode m)
 
 char *emulation_emulator_program(const struct qemu_target *t, enum qemu_mode m)
 {
-	char *s = NULL;
-	if (asprintf(&s, "qemu-%s%s", t->name, m == QEMU_MODE_DYNAMIC ? "" : "-static") < 0)
-		abort();
-	return s;
+	return xasprintf("qemu-%s%s", t->name, m == QEMU_MODE_DYNAMIC ? "" : "-static");
 }
 
 /* P: keep argv[0], so multi-call programs (busybox) see their name.  F for
@@ -130,33 +129,11 @@ static int run_probe(struct emulation *e, const char *probe, struct mkfr_error *
 						     : "the probe failed without a word");
 }
 
-/* Does an enabled entry already on the host claim this binary?  Then a
- * successful exec proves nothing about native support. */
-static bool host_entry_matches(const unsigned char *hdr, size_t len)
+/* With the kernel's own answer unknown (an older kernel whose host entries
+ * match the target), the target is taken to need emulation. */
+static bool runs_natively(const struct emulation *e)
 {
-	if (!binfmt_is_mounted(BINFMT_DIR))
-		return false;
-	autostrv char **names = binfmt_list(BINFMT_DIR);
-	for (size_t i = 0; names && names[i]; i++) {
-		struct binfmt_info info;
-		struct mkfr_error err;
-		if (binfmt_read(BINFMT_DIR, names[i], &info, &err) == 0 &&
-		    binfmt_info_matches(&info, hdr, len))
-			return true;
-	}
-	return false;
-}
-
-static bool runs_natively(struct emulation *e, const char *probe)
-{
-	struct mkfr_error ignored;
-	if (e->binfmt == BINFMT_MODE_PRIVATE)
-		return run_probe(e, probe, &ignored) == 0; /* an empty private instance */
-	unsigned char hdr[128];
-	int hlen = target_exec_read_header(e->root, probe, hdr, sizeof(hdr));
-	if (hlen < 20 || host_entry_matches(hdr, (size_t)hlen))
-		return false;
-	return target_exec_try(e->root, probe, &ignored) == 0;
+	return exec_probe_native(e->arch) == EXEC_NATIVE_YES;
 }
 
 static int register_global(struct emulation *e, struct mkfr_error *err)
@@ -175,11 +152,10 @@ static int stage_emulator(struct emulation *e, struct mkfr_error *err)
 	if (rootfd < 0)
 		return -1;
 	if (e->mode == QEMU_MODE_FIX_BINARY) {
-		e->interpreter = strdup(e->emulator);
+		e->interpreter = xstrdup(e->emulator);
 		return 0;
 	}
-	if (asprintf(&e->interpreter, "%s/qemu-%s", e->stage_dir, e->qemu->name) < 0)
-		return mkfr_fail(err, ENOMEM, "emulation");
+	e->interpreter = xasprintf("%s/qemu-%s", e->stage_dir, e->qemu->name);
 	if (rootfs_mkdir_p(rootfd, e->stage_dir, 0755, err) < 0)
 		return -1;
 	if (e->mode == QEMU_MODE_STATIC)
@@ -191,9 +167,9 @@ int emulation_obtain_emulator(struct emulation *e, struct mkfr_error *err)
 {
 	if (e->emulator || !e->qemu || !e->mirror || e->mode == QEMU_MODE_DYNAMIC)
 		return 0;
-	struct emulator_mirror_request req = *e->mirror;
+	struct emulator_request req = *e->mirror;
 	req.qemu_target = e->qemu->name;
-	if (emulator_from_mirror(&req, &e->emulator, err) < 0)
+	if (emulator_cache_obtain(&req, &e->emulator, err) < 0)
 		return mkfr_error_prefix(err, "emulator from the mirror");
 	return 0;
 }
@@ -202,8 +178,8 @@ int emulation_emulator_version(const struct emulation *e, int log_fd, char **out
 			       struct mkfr_error *err)
 {
 	if (!e->emulator) {
-		*out = strdup("none");
-		return *out ? 0 : mkfr_fail(err, ENOMEM, "emulator version");
+		*out = xstrdup("none");
+		return 0;
 	}
 	char *argv[] = { e->emulator, "--version", NULL };
 	return spawn_first_line(argv, log_fd, out, err);
@@ -213,7 +189,7 @@ int emulation_setup(struct emulation *e, const char *probe, struct mkfr_error *e
 {
 	binfmt_build_name(e->binfmt_name, sizeof(e->binfmt_name), e->qemu ? e->qemu->name : "none",
 			  getpid());
-	if (runs_natively(e, probe)) {
+	if (runs_natively(e)) {
 		e->native = true;
 		return 0;
 	}

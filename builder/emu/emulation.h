@@ -22,10 +22,10 @@
 #ifndef MKFR_EMULATION_H
 #define MKFR_EMULATION_H
 
-#include "util/arch.h"
-#include "cache/emulator_mirror.h"
-#include "util/error.h"
+#include "cache/emulator_cache.h"
 #include "sys/spawn.h"
+#include "util/arch.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 
@@ -44,7 +44,7 @@ struct emulation {
 			      NULL if none was found (fine if the target runs natively) */
 	/* No emulator, target not native: take qemu-user-static from this
 	 * mirror (emulator_source=mirror|auto).  NULL: fail instead. */
-	const struct emulator_mirror_request *mirror;
+	const struct emulator_request *mirror;
 
 	/* Filled in by emulation_setup. */
 	bool native;       /* the kernel runs the target's programs itself */

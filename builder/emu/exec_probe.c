@@ -1,7 +1,11 @@
 #include "emu/exec_probe.h"
 
-#include "util/cleanup.h"
 #include "emu/tiny_elf.h"
+#include "sys/binfmt.h"
+#include "sys/spawn.h"
+#include "sys/userns.h"
+#include "util/cleanup.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,61 +53,6 @@ static int write_program(const char *path, const struct debian_arch *a, int exit
 	return 0;
 }
 
-static int run_child(const char *program, const char *interpreter, struct exec_probe *res,
-		     struct mkfr_error *err)
-{
-	int report[2];
-	if (pipe2(report, O_CLOEXEC) < 0)
-		return mkfr_fail(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(report[0]);
-		close(report[1]);
-		return mkfr_fail(err, e, "fork");
-	}
-	if (pid == 0) {
-		close(report[0]);
-		int devnull = open("/dev/null", O_RDWR);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 1);
-			dup2(devnull, 2);
-		}
-		signal(SIGALRM, SIG_DFL);
-		alarm(EXEC_PROBE_TIMEOUT_S); /* survives execve */
-		char *argv_direct[] = { (char *)program, NULL };
-		char *argv_interp[] = { (char *)interpreter, (char *)program, NULL };
-		/* No QEMU_* or other variables of ours reach the emulator. */
-		char *envp[] = { "PATH=/usr/bin:/bin", NULL };
-		execve(interpreter ? interpreter : program, interpreter ? argv_interp : argv_direct,
-		       envp);
-		int e = errno;
-		/* The write end is CLOEXEC: a successful exec closes it unwritten. */
-		if (write(report[1], &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(127);
-	}
-	close(report[1]);
-	int exec_errno = 0;
-	ssize_t n;
-	do
-		n = read(report[0], &exec_errno, sizeof(exec_errno));
-	while (n < 0 && errno == EINTR);
-	close(report[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return mkfr_fail(err, errno, "waitpid");
-	}
-	memset(res, 0, sizeof(*res));
-	if (n == (ssize_t)sizeof(exec_errno) && exec_errno != 0)
-		res->exec_errno = exec_errno;
-	else
-		res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return 0;
-}
-
 int exec_probe_run(const struct debian_arch *a, const char *interpreter, int exit_code,
 		   struct exec_probe *res, struct mkfr_error *err)
 {
@@ -111,8 +61,15 @@ int exec_probe_run(const struct debian_arch *a, const char *interpreter, int exi
 		return -1;
 	snprintf(program, sizeof(program), "%s/%s", dir, a->name);
 	int r = write_program(program, a, exit_code, err);
-	if (r == 0)
-		r = run_child(program, interpreter, res, err);
+	if (r == 0) {
+		char *argv_direct[] = { program, NULL };
+		char *argv_interp[] = { (char *)interpreter, program, NULL };
+		struct spawn_probe p;
+		r = spawn_exec_probe(NULL, interpreter ? argv_interp : argv_direct, EXEC_PROBE_TIMEOUT_S,
+				     &p, err);
+		if (r == 0)
+			*res = (struct exec_probe){ .exec_errno = p.exec_errno, .status = p.status };
+	}
 	unlink(program);
 	rmdir(dir);
 	return r;
@@ -121,4 +78,70 @@ int exec_probe_run(const struct debian_arch *a, const char *interpreter, int exi
 bool exec_probe_ok(const struct exec_probe *res, int exit_code)
 {
 	return res->exec_errno == 0 && res->status == exit_code;
+}
+
+/* spawn userns_setup: the user namespace's own binfmt_misc, left empty. */
+static int mount_empty_binfmt(void *data)
+{
+	(void)data;
+	if (mount("binfmt_misc", BINFMT_DIR, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		fprintf(stderr, "cannot mount a private binfmt_misc instance: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool host_entry_matches(const unsigned char *hdr, size_t len)
+{
+	if (!binfmt_is_mounted(BINFMT_DIR))
+		return false;
+	autostrv char **names = binfmt_list(BINFMT_DIR);
+	for (size_t i = 0; names && names[i]; i++) {
+		struct binfmt_info info;
+		struct mkfr_error err;
+		if (binfmt_read(BINFMT_DIR, names[i], &info, &err) == 0 &&
+		    binfmt_info_matches(&info, hdr, len))
+			return true;
+	}
+	return false;
+}
+
+enum exec_native exec_probe_native(const struct debian_arch *a)
+{
+	unsigned char elf[TINY_ELF_MAX];
+	struct mkfr_error err;
+	int n = tiny_elf_supported(a) ? tiny_elf_build(a, EXEC_PROBE_STATUS, elf, sizeof(elf), &err) : -1;
+	if (n < 0) {
+		const char *host = arch_host();
+		return host && strcmp(host, a->name) == 0 ? EXEC_NATIVE_YES : EXEC_NATIVE_NO;
+	}
+	if (!(userns_has_private_binfmt() && geteuid() == 0)) {
+		if (host_entry_matches(elf, (size_t)n))
+			return EXEC_NATIVE_UNKNOWN;
+		struct exec_probe res;
+		if (exec_probe_run(a, NULL, EXEC_PROBE_STATUS, &res, &err) < 0)
+			return EXEC_NATIVE_UNKNOWN;
+		return exec_probe_ok(&res, EXEC_PROBE_STATUS) ? EXEC_NATIVE_YES : EXEC_NATIVE_NO;
+	}
+	char dir[PATH_MAX], program[PATH_MAX + 16];
+	if (make_private_dir(dir, sizeof(dir), &err) < 0)
+		return EXEC_NATIVE_UNKNOWN;
+	snprintf(program, sizeof(program), "%s/%s", dir, a->name);
+	enum exec_native answer = EXEC_NATIVE_UNKNOWN;
+	if (write_program(program, a, EXEC_PROBE_STATUS, &err) == 0) {
+		char *argv[] = { program, NULL };
+		struct spawn_opts o = {
+			.argv = argv,
+			.private_namespaces = true,
+			.user_namespace = true,
+			.userns_setup = mount_empty_binfmt,
+			.log_fd = -1,
+		};
+		struct spawn_result res;
+		if (spawn_run(&o, &res, &err) == 0)
+			answer = res.status == EXEC_PROBE_STATUS ? EXEC_NATIVE_YES : EXEC_NATIVE_NO;
+	}
+	unlink(program);
+	rmdir(dir);
+	return answer;
 }

@@ -31,4 +31,16 @@ int exec_probe_run(const struct debian_arch *a, const char *interpreter, int exi
 /* Did it run and exit with exit_code? */
 bool exec_probe_ok(const struct exec_probe *res, int exit_code);
 
+/* The one answer to "does this kernel run a's programs itself, with no
+ * binfmt_misc entry at all?" (i386 on x86-64 only while IA32 emulation is
+ * on, amd64 always, a foreign architecture never).  Asked by executing a's
+ * tiny program, never guessed from names.  Where each user namespace has a
+ * binfmt_misc of its own (Linux >= 6.7) the program runs in one whose
+ * instance is empty: the kernel's own answer, whatever the host has
+ * registered.  On older kernels it runs on the host, and an enabled host
+ * entry that matches it makes the answer unknown (an exec that works then
+ * proves nothing). */
+enum exec_native { EXEC_NATIVE_NO, EXEC_NATIVE_YES, EXEC_NATIVE_UNKNOWN };
+enum exec_native exec_probe_native(const struct debian_arch *a);
+
 #endif

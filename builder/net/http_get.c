@@ -1,8 +1,10 @@
 #include "net/http_get.h"
 
 #include "sys/atomic_file.h"
-#include "util/cleanup.h"
 #include "sys/signals.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/file_io.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -45,17 +47,7 @@ struct sink {
 
 static int fd_write(struct sink *s, const void *buf, size_t len)
 {
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(s->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return write_all(s->fd, buf, len);
 }
 
 static int fd_reset(struct sink *s, struct mkfr_error *err)
@@ -71,7 +63,7 @@ static int mem_write(struct sink *s, const void *buf, size_t len)
 		size_t cap = s->mem_cap ? s->mem_cap : 65536;
 		while (cap < s->mem_len + len + 1)
 			cap *= 2;
-		char *m = realloc(s->mem, cap);
+		char *m = xrealloc(s->mem, cap);
 		if (!m)
 			return -1;
 		s->mem = m;
@@ -322,8 +314,7 @@ int http_get_to_memory(const char *url, const struct http_get_opts *o, char **bu
 		free(s.mem);
 		return -1;
 	}
-	if (mem_write(&s, "", 0) < 0) /* an empty file still gets its NUL */
-		return mkfr_fail(err, ENOMEM, "%s", url);
+	mem_write(&s, "", 0); /* an empty file still gets its NUL */
 	*buf_out = s.mem;
 	if (len_out)
 		*len_out = s.mem_len;

@@ -1,12 +1,12 @@
 #include "net/parallel_fetch.h"
 
 #include "net/http_get.h"
-
 #include "sys/atomic_file.h"
+#include "sys/signals.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/sha256.h"
-#include "sys/signals.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -349,7 +349,7 @@ int parallel_fetch(const struct fetch_item *items, size_t n, const struct parall
 	if (curl_init_result != CURLE_OK)
 		return mkfr_fail(err, 0, "cannot initialise libcurl: %s",
 				 curl_easy_strerror(curl_init_result));
-	run.t = calloc(n, sizeof(*run.t));
+	run.t = xcalloc(n, sizeof(*run.t));
 	run.multi = curl_multi_init();
 	if (!run.t || !run.multi) {
 		mkfr_fail(err, ENOMEM, "cannot initialise libcurl");

@@ -1,8 +1,9 @@
 #include "out/sysroot.h"
 
+#include "sys/rootfs_fs.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "sys/rootfs_fs.h"
 #include "util/strv.h"
 
 #include <dirent.h>
@@ -23,8 +24,8 @@
 /* Path components, without empty ones and without "." (both no-ops). */
 static char **split_path(const char *path)
 {
-	char **parts = calloc(1, sizeof(char *));
-	autofree char *copy = strdup(path);
+	char **parts = strv_new();
+	autofree char *copy = xstrdup(path);
 	if (!parts || !copy) {
 		strv_free(parts);
 		return NULL;
@@ -52,7 +53,7 @@ char *sysroot_relative_target(const char *dir, const char *target)
 		k++;
 	char *out = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	FILE *f = xopen_memstream(&out, &len);
 	if (!f)
 		return NULL;
 	bool first = true;
@@ -89,8 +90,6 @@ static int relink(int dirfd, const char *dir, const char *name, const struct sta
 	if (target[0] != '/')
 		return 0;
 	autofree char *rel = sysroot_relative_target(dir, target);
-	if (!rel)
-		return mkfr_fail(err, ENOMEM, "sysroot");
 	unlinkat(dirfd, RELINK_TMP, 0);
 	/* Same owner and times as the link it replaces: a sysroot should differ
 	 * from the rootfs in the link targets only. */
@@ -144,8 +143,7 @@ static int walk_dir(int fd, const char *dir, struct walk *w, struct mkfr_error *
 				continue;
 			}
 			autofree char *sub = NULL;
-			if (asprintf(&sub, "%s%s%s", dir, *dir ? "/" : "", name) < 0)
-				return mkfr_fail(err, ENOMEM, "sysroot");
+			sub = xasprintf("%s%s%s", dir, *dir ? "/" : "", name);
 			int subfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (subfd < 0)
 				return mkfr_fail(err, errno, "sysroot: cannot open %s/%s", w->root, sub);

@@ -1,7 +1,8 @@
 #include "out/tar_extract.h"
 
-#include "util/cleanup.h"
 #include "sys/signals.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -50,10 +51,9 @@ static bool name_is_safe(const char *name)
 /* root + name without its leading ".", so "./etc" becomes ROOT/etc. */
 static char *path_below(const char *root, const char *name)
 {
-	char *p = NULL;
 	if (strcmp(name, "./") == 0)
-		return strdup(root);
-	return asprintf(&p, "%s%s", root, name + 1) < 0 ? NULL : p;
+		return xstrdup(root);
+	return xasprintf("%s%s", root, name + 1);
 }
 
 static int read_failed(struct archive *r, const char *tarball, struct mkfr_error *err)
@@ -128,8 +128,6 @@ int tar_extract_tree(const char *tarball, const char *root, struct tar_stats *st
 					 name ? name : "(none)");
 		autofree char *path = path_below(root, name);
 		autofree char *link_path = link ? path_below(root, link) : NULL;
-		if (!path || (link && !link_path))
-			return mkfr_fail(err, ENOMEM, "%s", tarball);
 		archive_entry_copy_pathname(e, path);
 		if (link)
 			archive_entry_copy_hardlink(e, link_path);

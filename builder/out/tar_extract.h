@@ -7,8 +7,8 @@
 #ifndef MKFR_TAR_EXTRACT_H
 #define MKFR_TAR_EXTRACT_H
 
-#include "util/error.h"
 #include "out/tar_writer.h"
+#include "util/error.h"
 
 /* `root` must exist; what the tarball holds is created inside it.  Fails
  * (with the tree half unpacked: the caller removes it) on a damaged

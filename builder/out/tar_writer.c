@@ -1,8 +1,9 @@
 #include "out/tar_writer.h"
 
+#include "sys/signals.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "sys/signals.h"
 #include "util/strv.h"
 
 #include <archive.h>
@@ -142,13 +143,11 @@ static int add_xattrs(struct walk *w, struct archive_entry *e, int dirfd, const 
 		return mkfr_fail(w->err, errno, "cannot list the extended attributes of %s", path);
 	if (n == 0)
 		return 0;
-	autofree char *list = malloc((size_t)n);
-	if (!list)
-		return mkfr_fail(w->err, ENOMEM, "%s", path);
+	autofree char *list = xmalloc((size_t)n);
 	n = llistxattr(proc, list, (size_t)n);
 	if (n < 0)
 		return mkfr_fail(w->err, errno, "cannot list the extended attributes of %s", path);
-	autostrv char **names = calloc(1, sizeof(char *));
+	autostrv char **names = strv_new();
 	for (char *p = list; p < list + n; p += strlen(p) + 1)
 		if (strncmp(p, "system.", 7) != 0)
 			strv_push(&names, p);
@@ -157,9 +156,7 @@ static int add_xattrs(struct walk *w, struct archive_entry *e, int dirfd, const 
 		ssize_t len = lgetxattr(proc, names[i], NULL, 0);
 		if (len < 0)
 			return mkfr_fail(w->err, errno, "cannot read %s of %s", names[i], path);
-		autofree char *value = malloc(len ? (size_t)len : 1);
-		if (!value)
-			return mkfr_fail(w->err, ENOMEM, "%s", path);
+		autofree char *value = xmalloc(len ? (size_t)len : 1);
 		len = lgetxattr(proc, names[i], value, (size_t)len);
 		if (len < 0)
 			return mkfr_fail(w->err, errno, "cannot read %s of %s", names[i], path);
@@ -297,13 +294,12 @@ static int write_tree(struct walk *w, int dirfd, const char *prefix)
 		close(listfd);
 		return mkfr_fail(w->err, errno, "cannot read %s", prefix);
 	}
-	autostrv char **names = calloc(1, sizeof(char *));
+	autostrv char **names = strv_new();
 	struct dirent *de;
 	errno = 0;
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			if (strv_push(&names, de->d_name) < 0)
-				return mkfr_fail(w->err, ENOMEM, "%s", prefix);
+			strv_push(&names, de->d_name);
 		errno = 0;
 	}
 	if (errno)
@@ -313,8 +309,7 @@ static int write_tree(struct walk *w, int dirfd, const char *prefix)
 		if (signals_pending())
 			return interrupted(w);
 		autofree char *path = NULL;
-		if (asprintf(&path, "%s/%s", prefix, names[i]) < 0)
-			return mkfr_fail(w->err, ENOMEM, "%s", prefix);
+		path = xasprintf("%s/%s", prefix, names[i]);
 		if (write_one(w, dirfd, names[i], path) < 0)
 			return -1;
 	}
@@ -332,8 +327,8 @@ int tar_write_tree(const char *root, int out_fd, const struct tar_options *o,
 	if (!a)
 		return -1;
 	autoresolver struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
-	autofree char *buf = malloc(CHUNK_SIZE);
-	if (!links || !buf)
+	autofree char *buf = xmalloc(CHUNK_SIZE);
+	if (!links)
 		return mkfr_fail(err, ENOMEM, "tarball");
 	archive_entry_linkresolver_set_strategy(links, archive_format(a));
 	if (archive_write_open_fd(a, out_fd) != ARCHIVE_OK)

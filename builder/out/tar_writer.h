@@ -12,8 +12,8 @@
 #ifndef MKFR_TAR_WRITER_H
 #define MKFR_TAR_WRITER_H
 
-#include "util/error.h"
 #include "out/output_format.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stdint.h>

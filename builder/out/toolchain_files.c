@@ -1,5 +1,7 @@
 #include "out/toolchain_files.h"
 
+#include "util/alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +56,10 @@ static void sh_quoted(FILE *f, const char *s)
 }
 
 /* open_memstream only sets the buffer pointer on fclose: pass its address. */
+/* The text a memstream collected. */
 static char *close_text(FILE *f, char **text)
 {
-	if (fclose(f) != 0) {
-		free(*text);
-		return NULL;
-	}
+	xclose_memstream(f);
 	return *text;
 }
 
@@ -68,9 +68,7 @@ char *toolchain_cmake_text(const struct debian_arch *a, const char *sysroot,
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
+	FILE *f = xopen_memstream(&text, &len);
 	const char *cc = toolchain_compiler_prefix(a);
 	fprintf(f, "# CMake toolchain file for the %s sysroot made by mkforeignroot.\n"
 		   "#   cmake -DCMAKE_TOOLCHAIN_FILE=THIS_FILE ...\n"
@@ -103,9 +101,7 @@ char *toolchain_pkg_config_text(const struct debian_arch *a, const char *sysroot
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
+	FILE *f = xopen_memstream(&text, &len);
 	fprintf(f, "#!/bin/sh\n"
 		   "# pkg-config for the %s sysroot made by mkforeignroot: only the sysroot's\n"
 		   "# .pc files, and every -I/-L they give prefixed with the sysroot.\n"

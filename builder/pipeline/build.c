@@ -1,15 +1,63 @@
-/* Shared by several stages: blocking services in the target, and freeing
- * what the stages collected into struct build for later stages (the
- * manifest's inputs, the sysroot's file names). */
+/* The build state: its one setup and its one release, and what several
+ * stages share (blocking services in the target). */
 #include "pipeline/build.h"
 
-#include "util/cleanup.h"
 #include "archive/dpkg_status.h"
 #include "sys/rootfs_fs.h"
+#include "util/cleanup.h"
+#include "util/strv.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #define POLICY_RC_D "/usr/sbin/policy-rc.d"
+
+void build_init(struct build *b, const struct build_options *opts)
+{
+	*b = (struct build){
+		.opts = opts,
+		.log_fd = -1,
+		.cache_use_fd = -1,
+	};
+}
+
+static void resolved_free(struct build_resolved *r)
+{
+	release_file_free(&r->release);
+	strv_free(r->components);
+	for (size_t i = 0; i < r->deb_count; i++)
+		deb_package_free(&r->debs[i]);
+	free(r->debs);
+	*r = (struct build_resolved){ 0 };
+}
+
+void build_free(struct build *b)
+{
+	profile_free(b->profile);
+	free(b->out);
+	free(b->work);
+	free(b->out_part);
+	free(b->debootstrap);
+	free(b->keyring_path);
+	free(b->cache_dir);
+	strv_free(b->hooks);
+	emulation_free(&b->emu);
+	free(b->fetch_dir);
+	free(b->signed_dir);
+	resolved_free(&b->resolved);
+	base_cache_key_free(&b->base_key);
+	free(b->toolchain_cmake);
+	free(b->pkg_config_wrapper);
+	dpkg_status_free(b->installed, b->installed_count);
+	free(b->emulator_version);
+	free(b->manifest_path);
+	if (b->log_fd >= 0)
+		close(b->log_fd);
+	if (b->cache_use_fd >= 0)
+		close(b->cache_use_fd);
+	build_init(b, b->opts);
+}
 
 int build_block_services(struct build *b, struct mkfr_error *err)
 {
@@ -23,28 +71,4 @@ int build_block_services(struct build *b, struct mkfr_error *err)
 		return -1;
 	b->policy_rc_added = true;
 	return 0;
-}
-
-void build_free_results(struct build *b)
-{
-	free(b->release_date_text);
-	for (size_t i = 0; i < b->fetched_count; i++) {
-		free(b->fetched[i].name);
-		free(b->fetched[i].version);
-		free(b->fetched[i].architecture);
-		free(b->fetched[i].sha256);
-	}
-	free(b->fetched);
-	dpkg_status_free(b->installed, b->installed_count);
-	free(b->emulator_version);
-	free(b->manifest_path);
-	free(b->toolchain_cmake);
-	free(b->pkg_config_wrapper);
-	free(b->base_key_text);
-	b->base_key_text = NULL;
-	b->release_date_text = b->emulator_version = b->manifest_path = NULL;
-	b->toolchain_cmake = b->pkg_config_wrapper = NULL;
-	b->fetched = NULL;
-	b->installed = NULL;
-	b->fetched_count = b->installed_count = 0;
 }

@@ -1,15 +1,22 @@
 /* One build: everything the stages share.  Stages read the resolved
- * profile and fill in what later stages and the undo functions need. */
+ * profile and fill in what later stages and the undo functions need; the
+ * fields are grouped by the stage that fills them.  build_init() and
+ * build_free() are the only places that set up and release it. */
 #ifndef MKFR_BUILD_H
 #define MKFR_BUILD_H
 
-#include "util/arch.h"
+#include "archive/packages_index.h"
+#include "archive/release_file.h"
+#include "cache/base_cache.h"
+#include "cache/emulator_cache.h"
 #include "emu/emulation.h"
-#include "util/error.h"
 #include "out/output_format.h"
 #include "profile/profile.h"
+#include "util/arch.h"
+#include "util/error.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -26,19 +33,29 @@ struct build_options {
 	const char *stop_after;
 };
 
-/* One .deb of the resolved set, as the fetch stage verified it. */
-struct fetched_deb {
-	char *name, *version, *architecture, *sha256;
+/* resolve: what the verified indexes say the rootfs is made of. */
+struct build_resolved {
+	struct release_file release; /* the suite's, verified */
+	bool detached;               /* it came as Release + Release.gpg */
+	bool offline;                /* read from the cache, not the mirror */
+	char **components;           /* the profile's, in the Release's order */
+	/* debootstrap's package set: its $required (unpacked by the first
+	 * stage), then its $base; each record owns its strings. */
+	struct deb_package *debs;
+	size_t deb_count, required_count;
+	uint64_t bytes;              /* the .debs' total size */
 };
 
-struct installed_package; /* dpkg_status.h */
+struct installed_package; /* archive/dpkg_status.h */
 
 struct build {
 	const struct build_options *opts;
 	struct profile *profile;
 	const struct debian_arch *arch;
 	const struct qemu_target *qemu;
+	int log_fd;           /* --log, or -1 */
 
+	/* plan */
 	char *out;            /* absolute OUT */
 	char *work;           /* the rootfs while it is built: OUTDIR/.mkfr-<pid>-<base> */
 	bool work_created;
@@ -48,77 +65,59 @@ struct build {
 	 * to OUT when complete): OUTDIR/.mkfr-<pid>-<base>.part */
 	char *out_part;
 	bool out_part_created;
-
 	/* Reproducible output: from SOURCE_DATE_EPOCH (plan), or with
-	 * reproducible=yes from the suite's Release date (fetch). */
+	 * reproducible=yes from the suite's Release date (resolve). */
 	bool reproducible;
 	bool epoch_from_env;
 	time_t source_date_epoch;
-	time_t release_date;  /* fetch: the Release file's Date, 0 if it has none */
-
 	char *debootstrap;    /* host debootstrap program */
 	char *keyring_path;   /* absolute keyring for our own Release checks */
 	char *cache_dir;      /* absolute cache_dir */
-	int cache_use_fd;     /* holds cache_dir's shared in-use lock (fetch), or -1 */
+	char **hooks;         /* shipped, then profile hooks (absolute paths) */
+	bool base_cache_enabled;
 	/* How target programs run: binfmt and qemu modes, the host emulator,
-	 * and what setup_qemu staged and registered (emulation.h). */
+	 * and what setup_qemu staged and registered (emu/emulation.h). */
 	struct emulation emu;
-	struct emulator_mirror_request emu_mirror; /* emu.mirror points here, or is NULL */
+	struct emulator_request emu_mirror; /* emu.mirror points here, or is NULL */
 
-	/* fetch: its scratch directory below cache_dir/tmp (the indexes it
-	 * verified, the empty tarball debootstrap --unpack-tarball is given). */
+	/* resolve */
+	int cache_use_fd;     /* holds cache_dir's shared in-use lock, or -1 */
+	/* Scratch space below cache_dir/tmp: the signed files and indexes as
+	 * verified (signed_dir), the empty tarball debootstrap is given. */
 	char *fetch_dir;
+	char *signed_dir;
 	bool fetch_dir_created;
+	struct build_resolved resolved;
 
-	/* fetch, for the manifest: the verified Release's Date and the .debs
-	 * it resolved and checked (stage_manifest.c). */
-	char *release_date_text;
-	struct fetched_deb *fetched;
-	size_t fetched_count;
+	/* base_restore and snapshot (cache/base_cache.h): the key of this
+	 * build's base; a hit means foreign and second have nothing to do. */
+	struct base_cache_key base_key;
+	bool base_hit;
+	bool base_stored;
 
-	/* sysroot=yes: the toolchain files written next to OUT (stage_sysroot.c). */
+	/* second, cleanup */
+	bool policy_rc_added;
+
+	/* sysroot=yes: the toolchain files written next to OUT. */
 	char *toolchain_cmake, *pkg_config_wrapper;
 	bool sysroot_files_written;
 
-	/* inventory and manifest (stage_manifest.c): what the rootfs holds,
-	 * read before output (a tarball output removes the tree), and the
-	 * manifest's path (NULL: manifest=no). */
+	/* inventory and manifest: what the rootfs holds, read before output
+	 * (a tarball output removes the tree), and the manifest's path (NULL:
+	 * manifest=no). */
 	struct installed_package *installed;
 	size_t installed_count;
 	char *emulator_version;
 	char *manifest_path;
-
-	/* Base cache (base_cache.h): the key of this build's base, and whether
-	 * fetch unpacked it from the cache (then foreign and second do
-	 * nothing) or snapshot stored it. */
-	bool base_cache_enabled;
-	char *base_key_text;
-	char base_key_id[65];
-	bool base_hit;
-	bool base_stored;
-
-	bool policy_rc_added;
-	char **hooks;         /* shipped, then profile hooks (absolute paths) */
-	int log_fd;           /* --log, or -1 */
 };
 
-/* Free what the stages collected (fetched set, inventory, file names). */
-void build_free_results(struct build *b);
+void build_init(struct build *b, const struct build_options *opts);
+/* Everything the build owns (safe on a half-built state, and twice). */
+void build_free(struct build *b);
 
 /* Services must not start inside the rootfs while packages configure or
  * hooks run: /usr/sbin/policy-rc.d exiting 101, unless one is there;
  * cleanup removes it. */
 int build_block_services(struct build *b, struct mkfr_error *err);
-
-/* base cache (stage_snapshot.c), called by fetch once the package set is
- * known: compute the key and, on a hit, unpack the base into the work
- * directory and set b->base_hit.  A damaged entry is removed and the
- * work directory emptied again (a miss). */
-int base_cache_try_restore(struct build *b, struct mkfr_error *err);
-
-/* Argument vectors each stage runs; also printed by --dry-run. */
-char **stage_foreign_argv(const struct build *b);
-char **stage_second_argv(const struct build *b);
-char **stage_second_env(const struct build *b);
 
 #endif

@@ -1,8 +1,8 @@
 #include "pipeline/debootstrap_progress.h"
 
+#include "sys/spawn.h"
 #include "util/error.h"
 #include "util/log.h"
-#include "sys/spawn.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,11 @@
 #include "pipeline/host_check.h"
 
+#include "emu/exec_probe.h"
 #include "sys/binfmt.h"
+#include "sys/spawn.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "sys/spawn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,10 +30,8 @@ int host_check_debootstrap(struct build *b, struct mkfr_error *err)
 	if (!b->debootstrap)
 		return mkfr_fail(err, ENOENT, "debootstrap not found in %s: install the Debian package "
 				 "debootstrap", SYSTEM_PATH);
-	autofree char *script = NULL;
 	const char *suite = profile_get(b->profile, "suite");
-	if (asprintf(&script, "/usr/share/debootstrap/scripts/%s", suite) < 0)
-		return mkfr_fail(err, ENOMEM, "debootstrap");
+	autofree char *script = xasprintf("/usr/share/debootstrap/scripts/%s", suite);
 	if (access(script, R_OK) != 0)
 		return mkfr_fail(err, 0, "%s: key 'suite': this debootstrap has no script for '%s' "
 				 "(%s missing): update debootstrap or use a known suite",
@@ -41,22 +41,25 @@ int host_check_debootstrap(struct build *b, struct mkfr_error *err)
 
 static void plan_mirror_fallback(struct build *b)
 {
-	b->emu_mirror = (struct emulator_mirror_request){
+	b->emu_mirror = (struct emulator_request){
 		.mirror = profile_get(b->profile, "mirror"),
 		.suite = profile_get(b->profile, "suite"),
 		.keyring = b->keyring_path,
 		.check_valid_until = profile_get_bool(b->profile, "check_valid_until"),
 		.cache_dir = b->cache_dir,
+		.offline = b->opts->offline,
+		.proxy = profile_get(b->profile, "proxy"),
 	};
 	b->emu.mirror = &b->emu_mirror;
 }
 
 int host_check_emulator(struct build *b, struct mkfr_error *err)
 {
-	const char *host = arch_host();
 	const char *source = profile_get(b->profile, "emulator_source");
-	if (host && strcmp(host, b->arch->name) == 0)
-		return 0; /* the host's own architecture */
+	/* The kernel's own answer (emu/exec_probe.h): amd64, and i386 while
+	 * IA32 emulation is on, need no emulator. */
+	if (exec_probe_native(b->arch) == EXEC_NATIVE_YES)
+		return 0;
 	if (!b->qemu)
 		return mkfr_fail(err, 0, "%s: key 'arch': no qemu-user emulator can run %s",
 				 profile_origin(b->profile, "arch"), b->arch->name);
@@ -68,19 +71,13 @@ int host_check_emulator(struct build *b, struct mkfr_error *err)
 		if (b->emu.mode != QEMU_MODE_DYNAMIC)
 			plan_mirror_fallback(b);
 		if (strcmp(source, "mirror") == 0)
-			return 0; /* fetched by setup_qemu, if the target needs it */
+			return 0; /* fetched by setup_qemu */
 	}
 	autofree char *prog = emulation_emulator_program(b->qemu, b->emu.mode);
 	const char *path = profile_get(b->profile, "emulator_path");
 	b->emu.emulator = spawn_find_program(prog, path);
 	if (b->emu.emulator || b->emu.mirror)
 		return 0;
-	if (host && strcmp(host, "amd64") == 0 && strcmp(b->arch->name, "i386") == 0) {
-		/* x86-64 kernels usually run i386 natively; setup_qemu checks by
-		 * executing a target binary and fails then if it cannot. */
-		log_verbose("%s not found; i386 may run natively", prog);
-		return 0;
-	}
 	return mkfr_fail(err, ENOENT, "no emulator for %s: %s not found in %s: install the Debian "
 			 "package %s (apt-get install %s)%s", b->arch->name, prog, path,
 			 b->emu.mode == QEMU_MODE_DYNAMIC ? "qemu-user" : "qemu-user-static",

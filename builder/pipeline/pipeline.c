@@ -1,7 +1,8 @@
 #include "pipeline/pipeline.h"
 
-#include "util/log.h"
+#include "pipeline/stages.h"
 #include "sys/signals.h"
+#include "util/log.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 static const struct stage *const stages[] = {
 	&stage_plan,
+	&stage_resolve,
+	&stage_base_restore,
 	&stage_fetch,
 	&stage_foreign,
 	&stage_setup_qemu,
@@ -30,6 +33,18 @@ bool pipeline_has_stage(const char *name)
 		if (strcmp(stages[i]->name, name) == 0)
 			return true;
 	return false;
+}
+
+const char *pipeline_stage_names(void)
+{
+	static char names[512];
+	if (!names[0]) {
+		size_t n = 0;
+		for (size_t i = 0; i < N_STAGES && n < sizeof(names); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+					      stages[i]->name);
+	}
+	return names;
 }
 
 int pipeline_run(struct build *b, struct mkfr_error *err)

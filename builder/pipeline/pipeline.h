@@ -1,9 +1,10 @@
-/* The build pipeline: an ordered table of stages.  A stage is a name, a run
- * function and an undo function.  Before a stage runs, its undo is pushed
- * onto one stack; after the last stage, or at the first failure or signal,
- * the stack is unwound in reverse, so each undo sees exactly the stages that
- * started.  Undo functions are idempotent and look at `struct build` to see
- * what there is to undo (a stage may have failed half way). */
+/* The build pipeline: an ordered table of stages (pipeline.c).  A stage is
+ * a name, a run function and an undo function.  Before a stage runs, its
+ * undo is pushed onto one stack; after the last stage, or at the first
+ * failure or signal, the stack is unwound in reverse, so each undo sees
+ * exactly the stages that started.  Undo functions are idempotent and look
+ * at `struct build` to see what there is to undo (a stage may have failed
+ * half way).  Adding a stage is adding a row. */
 #ifndef MKFR_PIPELINE_H
 #define MKFR_PIPELINE_H
 
@@ -18,19 +19,8 @@ struct stage {
 
 /* Is there a stage of that name (for --stop-after)? */
 bool pipeline_has_stage(const char *name);
-
-/* Defined by each stage_*.c file. */
-extern const struct stage stage_plan;
-extern const struct stage stage_fetch;
-extern const struct stage stage_foreign;
-extern const struct stage stage_setup_qemu;
-extern const struct stage stage_second;
-extern const struct stage stage_snapshot;
-extern const struct stage stage_cleanup;
-extern const struct stage stage_sysroot;
-extern const struct stage stage_inventory;
-extern const struct stage stage_output;
-extern const struct stage stage_manifest;
+/* The stage names in order, comma-separated (for messages and completion). */
+const char *pipeline_stage_names(void);
 
 /* Run the whole pipeline; returns 0 or -1 with *err (exit code in it). */
 int pipeline_run(struct build *b, struct mkfr_error *err);

@@ -2,12 +2,13 @@
  * still works, then remove everything the build put into the target: the
  * staged emulator and /debootstrap, policy-rc.d if we added it, our binfmt
  * entry, and any mount left below the target. */
-#include "util/cleanup.h"
-#include "util/log.h"
+#include "pipeline/stages.h"
 #include "sys/mounts.h"
-#include "pipeline/pipeline.h"
 #include "sys/rootfs_fs.h"
 #include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 #include "util/strv.h"
 
 #include <libgen.h>
@@ -16,7 +17,7 @@
 
 static char **hook_environment(const struct build *b)
 {
-	char **env = calloc(1, sizeof(char *));
+	char **env = strv_new();
 	strv_pushf(&env, "MKFR_TARGET=%s", b->work);
 	strv_pushf(&env, "MKFR_PROFILE=%s", b->opts->profile_name);
 	strv_pushf(&env, "MKFR_ARCH=%s", b->arch->name);
@@ -47,7 +48,7 @@ static int run_hooks(struct build *b, struct mkfr_error *err)
 		return -1;
 	autostrv char **env = hook_environment(b);
 	for (size_t i = 0; b->hooks[i]; i++) {
-		autofree char *copy = strdup(b->hooks[i]);
+		autofree char *copy = xstrdup(b->hooks[i]);
 		const char *name = basename(copy);
 		char *argv[] = { b->hooks[i], b->work, NULL };
 		struct spawn_result res;

@@ -1,30 +1,31 @@
 /* foreign: debootstrap's first stage, which unpacks the base packages
  * without running any target binary.  The fetch stage put the verified
  * .debs, apt lists and package lists in place, so it downloads nothing. */
-#include "util/cleanup.h"
 #include "pipeline/debootstrap_progress.h"
-#include "util/log.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/stages.h"
 #include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 #include "util/strv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static int push_list_option(char ***argv, const struct profile *p, const char *key,
-			    const char *option)
+static void push_list_option(char ***argv, const struct profile *p, const char *key,
+			     const char *option)
 {
 	autostrv char **items = profile_get_list(p, key);
-	if (!items || !items[0])
-		return 0;
+	if (!items[0])
+		return;
 	autofree char *joined = strv_join(items, ",");
-	return strv_pushf(argv, "%s=%s", option, joined);
+	strv_pushf(argv, "%s=%s", option, joined);
 }
 
 char **stage_foreign_argv(const struct build *b)
 {
 	const struct profile *p = b->profile;
-	char **argv = calloc(1, sizeof(char *));
+	char **argv = strv_new();
 	const char *variant = profile_get(p, "variant");
 
 	strv_push(&argv, b->debootstrap ? b->debootstrap : "debootstrap");

@@ -9,14 +9,15 @@
  * is read before output (a tarball output removes the tree), the hash of
  * OUT only exists after it.  The manifest is written last, atomically
  * (atomic_file.h): it is whole or absent, never half written. */
-#include "sys/atomic_file.h"
-#include "util/cleanup.h"
 #include "archive/dpkg_status.h"
-#include "util/log.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/stages.h"
+#include "sys/atomic_file.h"
 #include "sys/rootfs_fs.h"
-#include "util/sha256.h"
 #include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/sha256.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -32,9 +33,9 @@ static int resolve_manifest_path(struct build *b, struct mkfr_error *err)
 	if (v && strcmp(v, "no") == 0)
 		return 0;
 	b->manifest_path = v ? profile_resolve_path(b->profile, "manifest", v) : NULL;
-	if (!v && asprintf(&b->manifest_path, "%s.manifest.json", b->out) < 0)
-		b->manifest_path = NULL;
-	return b->manifest_path ? 0 : mkfr_fail(err, ENOMEM, "manifest");
+	if (!v)
+		b->manifest_path = xasprintf("%s.manifest.json", b->out);
+	return 0;
 }
 
 /* The emulator's version (the base cache may have asked it already). */
@@ -42,8 +43,8 @@ static int emulator_version(struct build *b, struct mkfr_error *err)
 {
 	if (b->emu.native) {
 		free(b->emulator_version);
-		b->emulator_version = strdup("native");
-		return b->emulator_version ? 0 : mkfr_fail(err, ENOMEM, "manifest");
+		b->emulator_version = xstrdup("native");
+		return 0;
 	}
 	if (b->emulator_version)
 		return 0;
@@ -71,13 +72,15 @@ static json_object *string_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static const struct fetched_deb *find_fetched(const struct build *b,
+/* The resolved .deb this installed package came from, if any. */
+static const struct deb_package *find_fetched(const struct build *b,
 					      const struct installed_package *p)
 {
-	for (size_t i = 0; i < b->fetched_count; i++) {
-		const struct fetched_deb *d = &b->fetched[i];
-		if (strcmp(d->name, p->name) == 0 && p->version && strcmp(d->version, p->version) == 0 &&
-		    (!p->architecture || strcmp(d->architecture, p->architecture) == 0))
+	for (size_t i = 0; i < b->resolved.deb_count; i++) {
+		const struct deb_package *d = &b->resolved.debs[i];
+		if (strcmp(d->package, p->name) == 0 && p->version && d->version &&
+		    strcmp(d->version, p->version) == 0 &&
+		    (!p->architecture || (d->architecture && strcmp(d->architecture, p->architecture) == 0)))
 			return d;
 	}
 	return NULL;
@@ -115,10 +118,10 @@ static json_object *emulator_json(const struct build *b)
 /* Which configured base this rootfs started from (base_cache.h). */
 static json_object *base_cache_json(const struct build *b)
 {
-	if (!b->base_cache_enabled || !b->base_key_id[0])
+	if (!b->base_cache_enabled || !b->base_key.id[0])
 		return NULL;
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "key", json_object_new_string(b->base_key_id));
+	json_object_object_add(o, "key", json_object_new_string(b->base_key.id));
 	json_object_object_add(o, "use", json_object_new_string(b->base_hit ? "hit" : b->base_stored ? "stored"
 											      : "miss"));
 	return o;
@@ -130,15 +133,15 @@ static json_object *packages_json(const struct build *b, size_t *with_sha)
 	*with_sha = 0;
 	for (size_t i = 0; i < b->installed_count; i++) {
 		const struct installed_package *p = &b->installed[i];
-		const struct fetched_deb *d = find_fetched(b, p);
+		const struct deb_package *d = find_fetched(b, p);
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(p->name));
 		json_object_object_add(o, "version", string_or_null(p->version));
 		json_object_object_add(o, "architecture", string_or_null(p->architecture));
-		json_object_object_add(o, "deb_sha256", d && *d->sha256 ? json_object_new_string(d->sha256)
+		json_object_object_add(o, "deb_sha256", d && d->sha256 ? json_object_new_string(d->sha256)
 									: NULL);
 		json_object_array_add(a, o);
-		*with_sha += d && *d->sha256;
+		*with_sha += d && d->sha256;
 	}
 	return a;
 }
@@ -161,20 +164,6 @@ static int output_json(const struct build *b, json_object **out, struct mkfr_err
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int manifest_run(struct build *b, struct mkfr_error *err)
 {
 	if (!b->manifest_path)
@@ -191,7 +180,7 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 	json_object_object_add(root, "suite", json_object_new_string(profile_get(b->profile, "suite")));
 	json_object_object_add(root, "arch", json_object_new_string(b->arch->name));
 	json_object_object_add(root, "mirror", string_or_null(profile_get(b->profile, "mirror")));
-	json_object_object_add(root, "release_date", string_or_null(b->release_date_text));
+	json_object_object_add(root, "release_date", string_or_null(b->resolved.release.date_text));
 	json_object_object_add(root, "emulator", emulator_json(b));
 	json_object_object_add(root, "base_cache", base_cache_json(b));
 	json_object_object_add(root, "output", output);
@@ -209,13 +198,13 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 	const char *text = json_object_to_json_string_length(
 		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE,
 		&len);
-	autodiscard struct atomic_file af = ATOMIC_FILE_INIT;
-	int r = text ? atomic_file_open(&af, b->manifest_path, 0644, err)
-		     : mkfr_fail(err, ENOMEM, "manifest");
-	if (r == 0 && (write_all(af.fd, text, len) < 0 || write_all(af.fd, "\n", 1) < 0))
-		r = mkfr_fail(err, errno, "cannot write %s", b->manifest_path);
-	if (r == 0)
-		r = atomic_file_commit(&af, err);
+	int r;
+	if (!text) {
+		r = mkfr_fail(err, ENOMEM, "manifest");
+	} else {
+		autofree char *with_newline = xasprintf("%s\n", text);
+		r = atomic_file_write(b->manifest_path, with_newline, len + 1, 0644, err);
+	}
 	json_object_put(root);
 	if (r < 0)
 		return mkfr_error_prefix(err, "OUT %s is complete, but its manifest is not written",

@@ -2,11 +2,11 @@
  * either absent or complete, never half written.  A directory is the work
  * directory renamed; a tarball is written next to OUT as <work>.part,
  * synced, renamed, and the work directory removed. */
+#include "out/tar_writer.h"
+#include "pipeline/stages.h"
+#include "sys/rootfs_fs.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "pipeline/pipeline.h"
-#include "sys/rootfs_fs.h"
-#include "out/tar_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,18 +1,21 @@
 /* plan: resolve the profile, check the host, print what will happen, and
  * create the work directory next to OUT.  --dry-run stops here. */
+#include "cache/layout.h"
+#include "out/tar_writer.h"
+#include "pipeline/host_check.h"
+#include "pipeline/stages.h"
 #include "profile/apt_sources.h"
 #include "sys/binfmt.h"
-#include "util/cleanup.h"
-#include "util/datadirs.h"
-#include "pipeline/host_check.h"
-#include "util/log.h"
 #include "sys/mounts.h"
-#include "pipeline/pipeline.h"
 #include "sys/rootfs_fs.h"
 #include "sys/stale.h"
 #include "sys/userns.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/datadirs.h"
+#include "util/file_io.h"
+#include "util/log.h"
 #include "util/strv.h"
-#include "out/tar_writer.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -33,12 +36,12 @@
 /* Shipped cleanup hooks (sorted), then the profile's, all executable. */
 static int resolve_hooks(struct build *b, struct mkfr_error *err)
 {
-	b->hooks = calloc(1, sizeof(char *));
+	b->hooks = strv_new();
 	autofree char *dir = datadir_path("hooks/cleanup");
 	autoclosedir DIR *d = opendir(dir);
 	if (!d)
 		return mkfr_fail(err, errno, "cannot read the shipped hooks in %s", dir);
-	autostrv char **names = calloc(1, sizeof(char *));
+	autostrv char **names = strv_new();
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
@@ -103,7 +106,7 @@ static int resolve_reproducible(struct build *b, struct mkfr_error *err)
  * must exist. */
 static int resolve_out(struct build *b, struct mkfr_error *err)
 {
-	autofree char *copy1 = strdup(b->opts->out), *copy2 = strdup(b->opts->out);
+	autofree char *copy1 = xstrdup(b->opts->out), *copy2 = xstrdup(b->opts->out);
 	size_t n = strlen(copy1);
 	while (n > 1 && copy1[n - 1] == '/') {
 		n--;
@@ -116,8 +119,7 @@ static int resolve_out(struct build *b, struct mkfr_error *err)
 		return mkfr_fail_usage(err, "OUT '%s': name a new directory", b->opts->out);
 	if (!realpath(parent, real_parent))
 		return mkfr_fail(err, errno, "OUT '%s': its directory %s does not exist", b->opts->out, parent);
-	if (asprintf(&b->out, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", base) < 0)
-		return mkfr_fail(err, ENOMEM, "OUT");
+	b->out = xasprintf("%s/%s", strcmp(real_parent, "/") ? real_parent : "", base);
 
 	struct stat st;
 	if (lstat(b->out, &st) == 0 && output_format_is_tar(b->format))
@@ -135,12 +137,11 @@ static int resolve_out(struct build *b, struct mkfr_error *err)
 						       "choose another name", b->out);
 	}
 	autofree char *work_base = stale_work_name(base, getpid());
-	if (asprintf(&b->work, "%s/%s", strcmp(real_parent, "/") ? real_parent : "", work_base) < 0)
-		return mkfr_fail(err, ENOMEM, "OUT");
+	b->work = xasprintf("%s/%s", strcmp(real_parent, "/") ? real_parent : "", work_base);
 	/* Named like the work directory, so a run killed with SIGKILL has
 	 * it removed by the next one (stale.c). */
-	if (output_format_is_tar(b->format) && asprintf(&b->out_part, "%s.part", b->work) < 0)
-		return mkfr_fail(err, ENOMEM, "OUT");
+	if (output_format_is_tar(b->format))
+		b->out_part = xasprintf("%s.part", b->work);
 	return 0;
 }
 
@@ -164,15 +165,17 @@ static void print_dry_run(const struct build *b)
 		printf("  %-18s = %-40s # %s\n", k->name, v, profile_origin(b->profile, k->name));
 	}
 	printf("commands\n");
-	printf("  %-11s %s: InRelease (verified with %s), Packages, debootstrap's package set;\n"
-	       "  %-11s .debs with %s connections into %s/debs; seed %s for --unpack-tarball\n", "fetch",
-	       b->opts->offline ? "offline, from the cache" : profile_get(b->profile, "mirror"),
-	       b->opts->no_check_gpg ? "nothing: --no-check-gpg" : b->keyring_path, "",
-	       profile_get(b->profile, "connections"), b->cache_dir, b->work);
+	autofree char *debs_dir = cache_part_dir(b->cache_dir, CACHE_DEBS);
+	autofree char *base_dir = cache_part_dir(b->cache_dir, CACHE_BASE);
+	printf("  %-11s %s: InRelease (verified with %s), Packages, debootstrap's package set\n",
+	       "resolve", b->opts->offline ? "offline, from the cache" : profile_get(b->profile, "mirror"),
+	       b->opts->no_check_gpg ? "nothing: --no-check-gpg" : b->keyring_path);
 	if (b->base_cache_enabled)
-		printf("  %-11s base cache %s/base: an entry for this exact package set is unpacked\n"
+		printf("  %-11s base cache %s: an entry for this exact package set is unpacked\n"
 		       "  %-11s instead of running foreign and second (base_cache=no to always run them)\n",
-		       "", b->cache_dir, "");
+		       "base_restore", base_dir, "");
+	printf("  %-11s .debs with %s connections into %s; seed %s for --unpack-tarball\n", "fetch",
+	       profile_get(b->profile, "connections"), debs_dir, b->work);
 	autostrv char **fa = stage_foreign_argv(b);
 	print_argv("foreign", NULL, fa);
 	if (b->emu.emulator || b->emu.mirror) {
@@ -196,8 +199,8 @@ static void print_dry_run(const struct build *b)
 	autostrv char **se = stage_second_env(b);
 	print_argv("second", se, sa);
 	if (b->base_cache_enabled)
-		printf("  %-11s on a base cache miss, keep the configured base in %s/base\n", "snapshot",
-		       b->cache_dir);
+		printf("  %-11s on a base cache miss, keep the configured base in %s\n", "snapshot",
+		       base_dir);
 	for (size_t i = 0; b->hooks[i]; i++) {
 		char *hook_argv[] = { b->hooks[i], b->work, NULL };
 		print_argv("hook", NULL, hook_argv);
@@ -253,7 +256,6 @@ static int enter_private_mount_namespace(struct mkfr_error *err)
 
 static int plan_run(struct build *b, struct mkfr_error *err)
 {
-	b->log_fd = -1;
 	b->arch = arch_lookup(profile_get(b->profile, "arch"));
 	b->qemu = b->arch->qemu ? qemu_target_lookup(b->arch->qemu) : NULL;
 
@@ -267,23 +269,24 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 	/* The keyring that signs the suite's Release: the profile's, else
 	 * Debian's (debootstrap's default for Debian suites). */
 	b->keyring_path = keyring ? profile_resolve_path(b->profile, "keyring", keyring)
-				  : strdup(DEBIAN_KEYRING);
+				  : xstrdup(DEBIAN_KEYRING);
 	if (!b->keyring_path || access(b->keyring_path, R_OK) != 0)
 		return mkfr_fail_usage(err, "%s: key 'keyring': cannot read %s%s",
 				       keyring ? profile_origin(b->profile, "keyring") : "default",
 				       b->keyring_path ? b->keyring_path : keyring,
 				       strstr(b->keyring_path ? b->keyring_path : "", "debian-archive") ?
 					       " (install the Debian package debian-archive-keyring)" : "");
-	/* MKFR_CACHE_DIR replaces the default (CI jobs, tests), not a value a
-	 * profile or --set gave. */
-	const char *env_cache = getenv("MKFR_CACHE_DIR");
-	if (env_cache && *env_cache && strcmp(profile_origin(b->profile, "cache_dir"), "default") == 0)
-		profile_set_value(b->profile, "cache_dir", env_cache, "MKFR_CACHE_DIR");
+	/* Unset, the cache is the default one ($MKFR_CACHE_DIR for CI jobs and
+	 * tests, else the system's): cache/layout.h decides. */
+	if (!profile_get(b->profile, "cache_dir")) {
+		const char *env_cache = getenv("MKFR_CACHE_DIR");
+		profile_set_value(b->profile, "cache_dir", cache_default_dir(),
+				  env_cache && *env_cache ? "MKFR_CACHE_DIR" : "default");
+	}
 	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
 	autofree char *fetch_base = stale_work_name("fetch", getpid());
-	if (!b->cache_dir || !fetch_base ||
-	    asprintf(&b->fetch_dir, "%s/tmp/%s", b->cache_dir, fetch_base) < 0)
-		return mkfr_fail(err, ENOMEM, "plan");
+	b->fetch_dir = cache_tmp_path(b->cache_dir, fetch_base);
+	b->signed_dir = path_join(b->fetch_dir, "real");
 	if (resolve_format(b, err) < 0 || resolve_reproducible(b, err) < 0 ||
 	    resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
 		return -1;
@@ -291,7 +294,7 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		return -1;
 	b->base_cache_enabled = profile_get_bool(b->profile, "base_cache");
 
-	autofree char *out_dir = strdup(b->out);
+	autofree char *out_dir = xstrdup(b->out);
 	char *slash = strrchr(out_dir, '/');
 	if (slash)
 		*(slash == out_dir ? slash + 1 : slash) = '\0';
@@ -314,9 +317,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 			return mkfr_fail(err, errno, "cannot write the log %s", b->opts->log_path);
 	}
 	stale_cleanup(out_dir);
-	autofree char *cache_tmp = NULL;
-	if (asprintf(&cache_tmp, "%s/tmp", b->cache_dir) > 0)
-		stale_cleanup_dir(cache_tmp);
+	autofree char *cache_tmp = cache_part_dir(b->cache_dir, CACHE_TMP);
+	stale_cleanup_dir(cache_tmp);
 	if (enter_private_mount_namespace(err) < 0)
 		return -1;
 	if (mkdir(b->work, 0755) < 0)

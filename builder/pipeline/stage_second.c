@@ -12,13 +12,14 @@
  * It runs in a private mount and PID namespace (with binfmt=private also a
  * user namespace, see emulation.h): the /proc and /sys mounted for it in
  * the target vanish with it, and no process of it survives an interrupt. */
-#include "sys/chroot_mounts.h"
-#include "util/cleanup.h"
 #include "pipeline/debootstrap_progress.h"
-#include "util/log.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/stages.h"
+#include "sys/chroot_mounts.h"
 #include "sys/rootfs_fs.h"
 #include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 #include "util/strv.h"
 
 #include <stdbool.h>
@@ -26,7 +27,7 @@
 
 char **stage_second_argv(const struct build *b)
 {
-	char **argv = calloc(1, sizeof(char *));
+	char **argv = strv_new();
 	strv_push(&argv, b->debootstrap ? b->debootstrap : "debootstrap");
 	strv_push(&argv, "--second-stage");
 	strv_pushf(&argv, "--second-stage-target=%s", b->work);
@@ -36,7 +37,7 @@ char **stage_second_argv(const struct build *b)
 
 char **stage_second_env(const struct build *b)
 {
-	char **env = calloc(1, sizeof(char *));
+	char **env = strv_new();
 	strv_pushf(&env, "DEBOOTSTRAP_DIR=%s/debootstrap", b->work);
 	/* In a user namespace mknod fails, and debootstrap tests the target for
 	 * nodev by creating a device node, unless it believes it runs in an LXC

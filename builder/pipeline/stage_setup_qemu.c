@@ -6,9 +6,10 @@
  * /usr/bin/true to prove it works.  Nothing is staged when the kernel runs
  * the target's programs itself (amd64; i386 where IA32 emulation is on). */
 #include "emu/emulation.h"
-#include "util/log.h"
-#include "pipeline/pipeline.h"
 #include "emu/target_exec.h"
+#include "pipeline/stages.h"
+#include "util/alloc.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,8 +22,8 @@ static int setup_qemu_run(struct build *b, struct mkfr_error *err)
 	const char *probe = target_exec_probe_path(b->work);
 	if (!probe)
 		return mkfr_fail(err, ENOENT, "the first stage left no /usr/bin/true in %s", b->work);
-	b->emu.root = strdup(b->work);
-	b->emu.stage_dir = strdup(STAGE_DIR);
+	b->emu.root = xstrdup(b->work);
+	b->emu.stage_dir = xstrdup(STAGE_DIR);
 	if (emulation_setup(&b->emu, probe, err) < 0)
 		return -1;
 	char what[512];

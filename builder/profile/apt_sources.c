@@ -1,6 +1,8 @@
 #include "profile/apt_sources.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/file_io.h"
 #include "util/strv.h"
 
 #include <dirent.h>
@@ -29,8 +31,8 @@ static bool is_debian_archive(const char *uri, const char *suite)
 
 static char *strip_slashes(const char *uri)
 {
-	char *s = strdup(uri);
-	size_t n = s ? strlen(s) : 0;
+	char *s = xstrdup(uri);
+	size_t n = strlen(s);
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = '\0';
 	return s;
@@ -113,7 +115,7 @@ static char *scan_sources_file(const char *path)
 			uris = strv_split_list(value, ' ');
 		} else if (strcasecmp(s, "Suites") == 0) {
 			free(suites);
-			suites = strdup(value);
+			suites = xstrdup(value);
 		} else if (strcasecmp(s, "Enabled") == 0) {
 			enabled = strcasecmp(value, "no") != 0;
 		}
@@ -123,21 +125,16 @@ static char *scan_sources_file(const char *path)
 
 char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
 {
-	autofree char *main_list = NULL;
-	autofree char *dir = NULL;
+	autofree char *main_list = path_join(etc_apt, "sources.list");
+	autofree char *dir = path_join(etc_apt, "sources.list.d");
 	char *found;
 
-	if (asprintf(&main_list, "%s/sources.list", etc_apt) < 0 ||
-	    asprintf(&dir, "%s/sources.list.d", etc_apt) < 0) {
-		mkfr_fail(err, ENOMEM, "apt sources");
-		return NULL;
-	}
 	found = scan_list_file(main_list);
 	if (found)
 		return found;
 
 	/* apt reads sources.list.d in alphabetical order. */
-	autostrv char **files = calloc(1, sizeof(char *));
+	autostrv char **files = strv_new();
 	autoclosedir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
@@ -148,9 +145,7 @@ char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
 	}
 	strv_sort(files);
 	for (size_t i = 0; files[i]; i++) {
-		autofree char *path = NULL;
-		if (asprintf(&path, "%s/%s", dir, files[i]) < 0)
-			break;
+		autofree char *path = path_join(dir, files[i]);
 		size_t n = strlen(files[i]);
 		found = strcmp(files[i] + n - 5, ".list") == 0 ? scan_list_file(path)
 							       : scan_sources_file(path);

@@ -1,7 +1,9 @@
 /* Reading and resolving profiles: key=value lines, `inherit=`, `--set`. */
 #include "profile/profile.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/file_io.h"
 #include "util/strv.h"
 
 #include <errno.h>
@@ -14,6 +16,9 @@
 
 /* Inheritance deeper than this is surely a mistake (loops are caught anyway). */
 #define MAX_INHERIT_DEPTH 16
+/* A profile is a few dozen lines; anything this large is not one (and is
+ * never read into memory whole: /dev/zero as a profile must fail at once). */
+#define PROFILE_MAX_BYTES (1024 * 1024)
 
 static size_t key_count(void)
 {
@@ -28,23 +33,26 @@ static size_t key_index(const struct profile_key *k)
 	return (size_t)(k - profile_keys());
 }
 
-static int set_value(struct profile_value *v, const char *value, const char *origin,
-		     const char *base_dir)
+static void set_value(struct profile_value *v, const char *value, const char *origin,
+		      const char *base_dir)
 {
-	char *nv = strdup(value), *no = strdup(origin), *nb = base_dir ? strdup(base_dir) : NULL;
-	if (!nv || !no || (base_dir && !nb)) {
-		free(nv);
-		free(no);
-		free(nb);
-		return -1;
-	}
 	free(v->value);
 	free(v->origin);
 	free(v->base_dir);
-	v->value = nv;
-	v->origin = no;
-	v->base_dir = nb;
-	return 0;
+	v->value = xstrdup(value);
+	v->origin = xstrdup(origin);
+	v->base_dir = base_dir ? xstrdup(base_dir) : NULL;
+}
+
+/* The first control character (a newline, an escape, a NUL byte from a
+ * file) in s, or NULL.  A value travels to sources.list, hook environments
+ * and the manifest, where a newline would be a second line. */
+static const char *control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return s;
+	return NULL;
 }
 
 /* Check one key=value; `where` is "FILE:LINE" for messages. */
@@ -52,8 +60,11 @@ static int check_assignment(const char *where, const char *key, const char *valu
 			    const struct profile_key **out, struct mkfr_error *err)
 {
 	const struct profile_key *k = profile_key_find(key);
-	const char *why = NULL;
+	const char *why = NULL, *bad;
 
+	if ((bad = control_char(key)))
+		return mkfr_fail_usage(err, "%s: a key contains the control character 0x%02x", where,
+				       (unsigned char)*bad);
 	if (!k) {
 		const char *hint = profile_key_suggest(key);
 		if (hint)
@@ -62,6 +73,10 @@ static int check_assignment(const char *where, const char *key, const char *valu
 		return mkfr_fail_usage(err, "%s: key '%s': unknown key (`mkforeignroot keys` lists them)",
 				       where, key);
 	}
+	if ((bad = control_char(value)))
+		return mkfr_fail_usage(err, "%s: key '%s': the value contains the control character "
+				       "0x%02x (a value is one line of printable text)", where, key,
+				       (unsigned char)*bad);
 	if (!profile_value_valid(k, value, &why))
 		return mkfr_fail_usage(err, "%s: key '%s': bad value '%s': %s", where, key, value, why);
 	*out = k;
@@ -74,70 +89,77 @@ struct parsed_line {
 	int line;
 };
 
-/* Read FILE into key/value pairs; duplicate keys and syntax errors fail. */
-static int parse_file(const char *path, struct parsed_line **out, size_t *count,
-		      struct mkfr_error *err)
+struct parsed_file {
+	struct parsed_line *items;
+	size_t count;
+};
+
+static void parsed_file_free(struct parsed_file *f)
 {
-	autofclose FILE *f = fopen(path, "re");
-	if (!f)
-		return mkfr_fail(err, errno, "%s: cannot read profile", path);
+	for (size_t i = 0; i < f->count; i++) {
+		free(f->items[i].key);
+		free(f->items[i].value);
+	}
+	free(f->items);
+	f->items = NULL;
+	f->count = 0;
+}
 
-	autofree char *line = NULL;
-	size_t cap = 0;
+/* Read FILE into key/value pairs; duplicate keys and syntax errors fail.
+ * Only a regular file of at most PROFILE_MAX_BYTES is read (a FIFO or a
+ * device named as a profile is refused, never waited on or read forever),
+ * and a NUL byte in it is refused like any other control character. */
+static int parse_file(const char *path, struct parsed_file *out, struct mkfr_error *err)
+{
+	autofree char *text = NULL;
+	size_t len;
+	struct mkfr_error rerr;
+	*out = (struct parsed_file){ 0 };
+	if (read_whole_file(path, PROFILE_MAX_BYTES, &text, &len, &rerr) < 0)
+		return mkfr_fail_usage(err, "%s: cannot read profile: %s", path, rerr.msg);
+	if (strlen(text) != len) {
+		int line = 1;
+		for (const char *c = text; *c; c++)
+			line += *c == '\n';
+		return mkfr_fail_usage(err, "%s:%d: a NUL byte: not a text file", path, line);
+	}
+
 	int lineno = 0;
-	struct parsed_line *items = NULL;
-	size_t n = 0;
-
-	while (getline(&line, &cap, f) >= 0) {
+	for (char *line = text, *next; line; line = next) {
+		char *nl = strchr(line, '\n');
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		if (!nl && !*line)
+			break;
 		lineno++;
 		char *s = str_trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			free(items);
+			parsed_file_free(out);
 			return mkfr_fail_usage(err, "%s:%d: expected key=value, got '%s'", path, lineno, s);
 		}
 		*eq = '\0';
 		char *key = str_trim(s), *value = str_trim(eq + 1);
 		if (*key == '\0') {
-			free(items);
+			parsed_file_free(out);
 			return mkfr_fail_usage(err, "%s:%d: empty key before '='", path, lineno);
 		}
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(items[i].key, key) == 0) {
-				int first = items[i].line;
-				for (size_t j = 0; j < n; j++) {
-					free(items[j].key);
-					free(items[j].value);
-				}
-				free(items);
+		for (size_t i = 0; i < out->count; i++)
+			if (strcmp(out->items[i].key, key) == 0) {
+				int first = out->items[i].line;
+				parsed_file_free(out);
 				return mkfr_fail_usage(err, "%s:%d: key '%s': set twice in one file (first at line %d)",
 						       path, lineno, key, first);
 			}
-		struct parsed_line *ni = realloc(items, (n + 1) * sizeof(*items));
-		if (!ni)
-			return mkfr_fail(err, ENOMEM, "%s", path);
-		items = ni;
-		items[n].key = strdup(key);
-		items[n].value = strdup(value);
-		items[n].line = lineno;
-		n++;
+		out->items = xreallocarray(out->items, out->count + 1, sizeof(*out->items));
+		out->items[out->count++] = (struct parsed_line){
+			.key = xstrdup(key), .value = xstrdup(value), .line = lineno,
+		};
 	}
-	if (ferror(f))
-		return mkfr_fail(err, errno, "%s: cannot read profile", path);
-	*out = items;
-	*count = n;
 	return 0;
-}
-
-static void free_lines(struct parsed_line *items, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(items[i].key);
-		free(items[i].value);
-	}
-	free(items);
 }
 
 /* Where `inherit=NAME` (or the top-level --profile NAME, from_dir NULL) is:
@@ -146,15 +168,12 @@ static void free_lines(struct parsed_line *items, size_t n)
  * belong together sit together), then on the search path like --profile. */
 static char *find_inherited(const char *name, const char *from_dir, struct mkfr_error *err)
 {
-	char *path = NULL;
 	if (!from_dir || name[0] == '/')
 		return profile_find(name, err);
-	if (strchr(name, '/')) {
-		if (asprintf(&path, "%s/%s", from_dir, name) < 0)
-			mkfr_fail(err, ENOMEM, "inherit");
-		return path;
-	}
-	if (asprintf(&path, "%s/%s.profile", from_dir, name) >= 0 && access(path, R_OK) == 0)
+	if (strchr(name, '/'))
+		return path_join(from_dir, name);
+	char *path = xasprintf("%s/%s.profile", from_dir, name);
+	if (access(path, R_OK) == 0)
 		return path;
 	free(path);
 	return profile_find(name, err);
@@ -165,9 +184,7 @@ static char *find_inherited(const char *name, const char *from_dir, struct mkfr_
 static int apply_file(struct profile *p, const char *name, const char *from_dir,
 		      char ***chain, struct mkfr_error *err)
 {
-	autofree char *path = NULL;
-
-	path = find_inherited(name, from_dir, err);
+	autofree char *path = find_inherited(name, from_dir, err);
 	if (!path)
 		return -1;
 
@@ -177,64 +194,61 @@ static int apply_file(struct profile *p, const char *name, const char *from_dir,
 	if (strv_contains(*chain, real)) {
 		autofree char *loop = strv_join(*chain, " -> ");
 		return mkfr_fail_usage(err, "%s: key 'inherit': inheritance loop: %s -> %s",
-				       path, loop ? loop : "", real);
+				       path, loop, real);
 	}
 	if (strv_length(*chain) >= MAX_INHERIT_DEPTH)
 		return mkfr_fail_usage(err, "%s: key 'inherit': more than %d levels of inheritance",
 				       path, MAX_INHERIT_DEPTH);
-	if (strv_push(chain, real) < 0)
-		return mkfr_fail(err, ENOMEM, "inherit");
 
-	struct parsed_line *items = NULL;
-	size_t n = 0;
-	if (parse_file(path, &items, &n, err) < 0)
+	struct parsed_file file;
+	if (parse_file(path, &file, err) < 0)
 		return -1;
+	strv_push(chain, real);
 
-	autofree char *dircopy = strdup(real);
+	autofree char *dircopy = xstrdup(real);
 	const char *dir = dirname(dircopy);
 	int r = 0;
 
 	/* Validate every line first, so the first error in the file is the one
 	 * reported, whatever its parents say. */
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < file.count && r == 0; i++) {
 		char where[PATH_MAX + 32];
 		const struct profile_key *k;
-		snprintf(where, sizeof(where), "%s:%d", path, items[i].line);
-		r = check_assignment(where, items[i].key, items[i].value, &k, err);
+		snprintf(where, sizeof(where), "%s:%d", path, file.items[i].line);
+		r = check_assignment(where, file.items[i].key, file.items[i].value, &k, err);
 	}
 	/* Parents first, so this file's keys override theirs. */
-	for (size_t i = 0; i < n && r == 0; i++)
-		if (strcmp(items[i].key, "inherit") == 0) {
-			r = apply_file(p, items[i].value, dir, chain, err);
+	for (size_t i = 0; i < file.count && r == 0; i++)
+		if (strcmp(file.items[i].key, "inherit") == 0) {
+			r = apply_file(p, file.items[i].value, dir, chain, err);
 			if (r < 0 && err->exit_code != MKFR_EXIT_USAGE) {
 				/* e.g. parent not found: point at the line naming it */
 				char where[PATH_MAX + 32];
-				snprintf(where, sizeof(where), "%s:%d: key 'inherit'", path, items[i].line);
+				snprintf(where, sizeof(where), "%s:%d: key 'inherit'", path,
+					 file.items[i].line);
 				mkfr_error_prefix(err, "%s", where);
 				err->exit_code = MKFR_EXIT_USAGE;
 			}
 		}
-	for (size_t i = 0; i < n && r == 0; i++) {
-		const struct profile_key *k = profile_key_find(items[i].key);
+	for (size_t i = 0; i < file.count && r == 0; i++) {
+		const struct profile_key *k = profile_key_find(file.items[i].key);
 		char where[PATH_MAX + 32];
-		snprintf(where, sizeof(where), "%s:%d", path, items[i].line);
-		if (set_value(&p->values[key_index(k)], items[i].value, where, dir) < 0)
-			r = mkfr_fail(err, ENOMEM, "%s", where);
+		snprintf(where, sizeof(where), "%s:%d", path, file.items[i].line);
+		set_value(&p->values[key_index(k)], file.items[i].value, where, dir);
 	}
-	free_lines(items, n);
-	free((*chain)[strv_length(*chain) - 1]);
-	(*chain)[strv_length(*chain) - 1] = NULL;
+	parsed_file_free(&file);
+	size_t depth = strv_length(*chain);
+	free((*chain)[depth - 1]);
+	(*chain)[depth - 1] = NULL;
 	return r;
 }
 
 int profile_load(const char *name, char *const *sets, struct profile **out,
 		 struct mkfr_error *err)
 {
-	struct profile *p = calloc(1, sizeof(*p));
-	if (!p)
-		return mkfr_fail(err, ENOMEM, "profile");
-	p->values = calloc(key_count(), sizeof(*p->values));
-	p->name = strdup(name);
+	struct profile *p = xcalloc(1, sizeof(*p));
+	p->values = xcalloc(key_count(), sizeof(*p->values));
+	p->name = xstrdup(name);
 	p->path = profile_find(name, err);
 	if (!p->path) {
 		err->exit_code = MKFR_EXIT_USAGE;
@@ -242,7 +256,7 @@ int profile_load(const char *name, char *const *sets, struct profile **out,
 		return -1;
 	}
 
-	autostrv char **chain = calloc(1, sizeof(char *));
+	autostrv char **chain = strv_new();
 	if (apply_file(p, name, NULL, &chain, err) < 0) {
 		profile_free(p);
 		return -1;
@@ -254,8 +268,8 @@ int profile_load(const char *name, char *const *sets, struct profile **out,
 	for (size_t i = 0; sets && sets[i]; i++) {
 		char where[32];
 		snprintf(where, sizeof(where), "--set:%zu", i + 1);
-		autofree char *copy = strdup(sets[i]);
-		char *eq = copy ? strchr(copy, '=') : NULL;
+		autofree char *copy = xstrdup(sets[i]);
+		char *eq = strchr(copy, '=');
 		if (!eq) {
 			profile_free(p);
 			return mkfr_fail_usage(err, "%s: expected key=value, got '%s'", where, sets[i]);
@@ -269,10 +283,7 @@ int profile_load(const char *name, char *const *sets, struct profile **out,
 			profile_free(p);
 			return -1;
 		}
-		if (set_value(&p->values[key_index(k)], value, "--set", cwd) < 0) {
-			profile_free(p);
-			return mkfr_fail(err, ENOMEM, "--set");
-		}
+		set_value(&p->values[key_index(k)], value, "--set", cwd);
 	}
 
 	for (const struct profile_key *k = profile_keys(); k->name; k++) {
@@ -285,10 +296,8 @@ int profile_load(const char *name, char *const *sets, struct profile **out,
 			profile_free(p);
 			return -1;
 		}
-		if (k->default_value && set_value(v, k->default_value, "default", NULL) < 0) {
-			profile_free(p);
-			return mkfr_fail(err, ENOMEM, "profile");
-		}
+		if (k->default_value)
+			set_value(v, k->default_value, "default", NULL);
 	}
 	*out = p;
 	return 0;
@@ -346,16 +355,15 @@ char *profile_resolve_path(const struct profile *p, const char *key, const char 
 	const struct profile_value *v = lookup(p, key);
 	char *out = NULL;
 	if (item[0] == '/' || !v->base_dir)
-		return strdup(item);
-	if (asprintf(&out, "%s/%s", v->base_dir, item) < 0)
-		return NULL;
+		return xstrdup(item);
+	out = xasprintf("%s/%s", v->base_dir, item);
 	return out;
 }
 
-int profile_set_value(struct profile *p, const char *key, const char *value, const char *origin)
+void profile_set_value(struct profile *p, const char *key, const char *value, const char *origin)
 {
 	const struct profile_key *k = profile_key_find(key);
 	if (!k)
 		abort();
-	return set_value(&p->values[key_index(k)], value, origin, NULL);
+	set_value(&p->values[key_index(k)], value, origin, NULL);
 }

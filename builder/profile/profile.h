@@ -69,7 +69,7 @@ char **profile_get_list(const struct profile *p, const char *key);
 char *profile_resolve_path(const struct profile *p, const char *key, const char *item);
 const char *profile_origin(const struct profile *p, const char *key);
 /* Set a value after loading (e.g. a default discovered from the host). */
-int profile_set_value(struct profile *p, const char *key, const char *value, const char *origin);
+void profile_set_value(struct profile *p, const char *key, const char *value, const char *origin);
 
 /* Profile search directories, in order (see profile_path.c). */
 char **profile_search_dirs(void);

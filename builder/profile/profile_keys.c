@@ -1,7 +1,6 @@
 /* The one table of profile keys: type, default, whether required, and the
  * line of documentation shown by `mkforeignroot keys` and in the man page. */
 #include "profile/profile.h"
-
 #include "util/arch.h"
 
 #include <ctype.h>
@@ -51,9 +50,9 @@ static const struct profile_key keys[] = {
 	{ "emulator_source", KEY_ENUM, "auto", false, emulator_source_choices,
 	  "host: the host's emulator only; mirror: qemu-user-static from the profile's mirror "
 	  "(verified, cached, not installed); auto: the host's, else the mirror's." },
-	{ "cache_dir", KEY_PATH, "/var/cache/mkforeignroot", false, NULL,
+	{ "cache_dir", KEY_PATH, NULL, false, NULL,
 	  "Where downloads are kept between builds: .debs, indexes, emulators from the mirror, "
-	  "base snapshots." },
+	  "base snapshots; default: $MKFR_CACHE_DIR, else the system cache directory." },
 	{ "base_cache", KEY_BOOL, "yes", false, NULL,
 	  "yes: keep the configured base (after the second stage) in cache_dir/base and reuse it "
 	  "while suite, packages and versions are unchanged; no: always run both stages." },
@@ -67,7 +66,7 @@ static const struct profile_key keys[] = {
 	{ "reproducible", KEY_BOOL, "no", false, NULL,
 	  "yes: same inputs, same bytes: mtimes clamped to SOURCE_DATE_EPOCH or else the suite's "
 	  "Release date, logs, caches and machine-id removed (SOURCE_DATE_EPOCH set implies yes)." },
-	{ "emulator_path", KEY_DIRS, "/usr/bin:/usr/local/bin", false, NULL,
+	{ "emulator_path", KEY_DIRS, EMULATOR_PATH_DEFAULT, false, NULL,
 	  "Host directories searched for the emulator (qemu-<t>-static, or qemu-<t> for qemu=dynamic)." },
 	{ "sysroot", KEY_BOOL, "no", false, NULL,
 	  "yes: make the rootfs a cross-compilation sysroot (absolute symlinks made relative) and "

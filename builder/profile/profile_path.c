@@ -1,6 +1,6 @@
 /* Finding profiles: the search path and `mkforeignroot profiles`. */
 #include "profile/profile.h"
-
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/datadirs.h"
 #include "util/strv.h"
@@ -16,7 +16,7 @@
 
 char **profile_search_dirs(void)
 {
-	char **dirs = calloc(1, sizeof(char *));
+	char **dirs = strv_new();
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
 
@@ -45,13 +45,11 @@ char *profile_find(const char *name, struct mkfr_error *err)
 			err->exit_code = MKFR_EXIT_USAGE;
 			return NULL;
 		}
-		return strdup(name);
+		return xstrdup(name);
 	}
 	autostrv char **dirs = profile_search_dirs();
 	for (size_t i = 0; dirs[i]; i++) {
-		char *path = NULL;
-		if (asprintf(&path, "%s/%s%s", dirs[i], name, PROFILE_SUFFIX) < 0)
-			return NULL;
+		char *path = xasprintf("%s/%s%s", dirs[i], name, PROFILE_SUFFIX);
 		if (is_regular(path))
 			return path;
 		free(path);
@@ -85,7 +83,7 @@ static char *read_description(const char *path, int *has_arch)
 	while (getline(&line, &cap, f) >= 0) {
 		char *s = str_trim(line);
 		if (line_sets_key(s, "description") && !desc)
-			desc = strdup(str_trim(strchr(s, '=') + 1));
+			desc = xstrdup(str_trim(strchr(s, '=') + 1));
 		if (line_sets_key(s, "arch"))
 			*has_arch = 1;
 	}
@@ -96,13 +94,13 @@ int profile_list(struct mkfr_error *err)
 {
 	(void)err;
 	autostrv char **dirs = profile_search_dirs();
-	autostrv char **seen = calloc(1, sizeof(char *));
+	autostrv char **seen = strv_new();
 
 	for (size_t i = 0; dirs[i]; i++) {
 		autoclosedir DIR *d = opendir(dirs[i]);
 		if (!d)
 			continue;
-		autostrv char **names = calloc(1, sizeof(char *));
+		autostrv char **names = strv_new();
 		struct dirent *de;
 		while ((de = readdir(d))) {
 			size_t n = strlen(de->d_name), sl = strlen(PROFILE_SUFFIX);
@@ -115,9 +113,7 @@ int profile_list(struct mkfr_error *err)
 			if (strv_contains(seen, names[j]))
 				continue;
 			strv_push(&seen, names[j]);
-			autofree char *path = NULL;
-			if (asprintf(&path, "%s/%s%s", dirs[i], names[j], PROFILE_SUFFIX) < 0)
-				continue;
+			autofree char *path = xasprintf("%s/%s%s", dirs[i], names[j], PROFILE_SUFFIX);
 			int has_arch;
 			autofree char *desc = read_description(path, &has_arch);
 			printf("%-20s %s%s\n", names[j], desc ? desc : "",

@@ -1,6 +1,8 @@
 #include "sys/atomic_file.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/file_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +15,8 @@
 
 static char *dir_of(const char *path)
 {
-	autofree char *copy = strdup(path);
-	return copy ? strdup(dirname(copy)) : NULL;
+	autofree char *copy = xstrdup(path);
+	return xstrdup(dirname(copy));
 }
 
 int atomic_file_open(struct atomic_file *af, const char *dest, mode_t mode, struct mkfr_error *err)
@@ -23,9 +25,7 @@ int atomic_file_open(struct atomic_file *af, const char *dest, mode_t mode, stru
 	af->fd = -1;
 	af->part_path = NULL;
 	af->mode = mode;
-	af->dest = strdup(dest);
-	if (!dir || !af->dest)
-		return mkfr_fail(err, ENOMEM, "%s", dest);
+	af->dest = xstrdup(dest);
 
 	af->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (af->fd >= 0)
@@ -33,11 +33,8 @@ int atomic_file_open(struct atomic_file *af, const char *dest, mode_t mode, stru
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return mkfr_fail(err, errno, "cannot create a temporary file in %s", dir);
 
-	autofree char *copy = strdup(dest);
-	if (!copy || asprintf(&af->part_path, "%s/.%s.XXXXXX.part", dir, basename(copy)) < 0) {
-		af->part_path = NULL;
-		return mkfr_fail(err, ENOMEM, "%s", dest);
-	}
+	autofree char *copy = xstrdup(dest);
+	af->part_path = xasprintf("%s/.%s.XXXXXX.part", dir, basename(copy));
 	af->fd = mkostemps(af->part_path, 5, O_CLOEXEC);
 	if (af->fd < 0) {
 		int e = errno;
@@ -76,9 +73,8 @@ int atomic_file_commit(struct atomic_file *af, struct mkfr_error *err)
 		autofree char *tmp = NULL;
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", af->fd);
 		for (int i = 0; i < 100 && !tmp; i++) {
-			if (asprintf(&tmp, "%s/.mkfr-%d-%d-%x.part", dir, (int)getpid(), i,
-				     (unsigned)random()) < 0)
-				return mkfr_fail(err, ENOMEM, "%s", af->dest);
+			tmp = xasprintf("%s/.mkfr-%d-%d-%x.part", dir, (int)getpid(), i,
+				     (unsigned)random());
 			if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
 				break;
 			int e = errno;
@@ -107,4 +103,15 @@ void atomic_file_discard(struct atomic_file *af)
 		unlink(af->part_path);
 	free(steal_pointer(&af->part_path));
 	free(steal_pointer(&af->dest));
+}
+
+int atomic_file_write(const char *dest, const void *data, size_t len, mode_t mode,
+		      struct mkfr_error *err)
+{
+	autodiscard struct atomic_file af = ATOMIC_FILE_INIT;
+	if (atomic_file_open(&af, dest, mode, err) < 0)
+		return -1;
+	if (write_all(af.fd, data, len) < 0)
+		return mkfr_fail(err, errno, "cannot write %s", dest);
+	return atomic_file_commit(&af, err);
 }

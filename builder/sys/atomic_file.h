@@ -8,6 +8,7 @@
 
 #include "util/error.h"
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct atomic_file {
@@ -26,6 +27,11 @@ int atomic_file_truncate(struct atomic_file *af, struct mkfr_error *err);
 int atomic_file_commit(struct atomic_file *af, struct mkfr_error *err);
 /* Close and remove the temp file; nothing happens to dest.  Safe to repeat. */
 void atomic_file_discard(struct atomic_file *af);
+
+/* The whole of `data` as the file `dest`, atomically: the one way we write
+ * a small file of ours (manifest, toolchain files, cache keys, checksums). */
+int atomic_file_write(const char *dest, const void *data, size_t len, mode_t mode,
+		      struct mkfr_error *err);
 
 static inline void cleanup_atomic_filep(struct atomic_file *af)
 {

@@ -1,5 +1,6 @@
 #include "sys/binfmt.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
 
@@ -102,8 +103,7 @@ static int write_control(const char *path, const char *data)
 int binfmt_register(const char *dir, const char *line, struct mkfr_error *err)
 {
 	autofree char *path = NULL;
-	if (asprintf(&path, "%s/register", dir) < 0)
-		return mkfr_fail(err, ENOMEM, "binfmt_misc");
+	path = xasprintf("%s/register", dir);
 	if (write_control(path, line) == 0)
 		return 0;
 	switch (errno) {
@@ -127,8 +127,7 @@ int binfmt_remove(const char *dir, const char *name, struct mkfr_error *err)
 	autofree char *path = NULL;
 	if (strncmp(name, BINFMT_PREFIX, strlen(BINFMT_PREFIX)) != 0)
 		return mkfr_fail(err, EPERM, "binfmt_misc: refusing to remove '%s': not one of ours", name);
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return mkfr_fail(err, ENOMEM, "binfmt_misc");
+	path = xasprintf("%s/%s", dir, name);
 	if (write_control(path, "-1") == 0 || errno == ENOENT)
 		return 0;
 	return mkfr_fail(err, errno, "binfmt_misc: cannot remove entry %s", name);
@@ -137,14 +136,13 @@ int binfmt_remove(const char *dir, const char *name, struct mkfr_error *err)
 bool binfmt_exists(const char *dir, const char *name)
 {
 	autofree char *path = NULL;
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return false;
+	path = xasprintf("%s/%s", dir, name);
 	return access(path, F_OK) == 0;
 }
 
 char **binfmt_list(const char *dir)
 {
-	char **names = calloc(1, sizeof(char *));
+	char **names = strv_new();
 	autoclosedir DIR *d = opendir(dir);
 	struct dirent *de;
 	while (names && d && (de = readdir(d))) {
@@ -174,8 +172,7 @@ int binfmt_read(const char *dir, const char *name, struct binfmt_info *info,
 {
 	autofree char *path = NULL;
 	memset(info, 0, sizeof(*info));
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return mkfr_fail(err, ENOMEM, "binfmt_misc");
+	path = xasprintf("%s/%s", dir, name);
 	autofclose FILE *f = fopen(path, "re");
 	if (!f)
 		return mkfr_fail(err, errno, "binfmt_misc: cannot read entry %s", name);

@@ -1,5 +1,6 @@
 #include "sys/mounts.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -28,7 +29,7 @@ static void unescape_octal(char *s)
 
 char **mount_points(void)
 {
-	char **out = calloc(1, sizeof(char *));
+	char **out = strv_new();
 	autofclose FILE *f = fopen("/proc/self/mountinfo", "re");
 	autofree char *line = NULL;
 	size_t cap = 0;

@@ -1,5 +1,6 @@
 #include "sys/rootfs_fs.h"
 
+#include "util/alloc.h"
 #include "util/cleanup.h"
 
 #include <dirent.h>
@@ -10,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
@@ -31,7 +32,7 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 /* Split "/a/b/c" into an fd for "/a/b" (resolved in root) and "c". */
 static int open_parent(int rootfd, const char *path, char **base_out)
 {
-	autofree char *copy = strdup(path);
+	autofree char *copy = xstrdup(path);
 	if (!copy)
 		return -1;
 	size_t n = strlen(copy);
@@ -43,7 +44,7 @@ static int open_parent(int rootfd, const char *path, char **base_out)
 		errno = EINVAL;
 		return -1;
 	}
-	*base_out = strdup(base);
+	*base_out = xstrdup(base);
 	if (slash)
 		*slash = '\0';
 	return openat2_in_root(rootfd, slash ? copy : "/", O_PATH | O_DIRECTORY, 0);
@@ -99,9 +100,7 @@ int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 	struct stat st;
 	if (in < 0 || fstat(in, &st) < 0)
 		return mkfr_fail(err, errno, "cannot read %s", src);
-	autofree char *data = malloc((size_t)st.st_size + 1);
-	if (!data)
-		return mkfr_fail(err, ENOMEM, "cannot read %s", src);
+	autofree char *data = xmalloc((size_t)st.st_size + 1);
 	size_t got = 0;
 	while (got < (size_t)st.st_size) {
 		ssize_t r = read(in, data + got, (size_t)st.st_size - got);
@@ -116,9 +115,7 @@ int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err)
 {
-	autofree char *copy = strdup(path);
-	if (!copy)
-		return mkfr_fail(err, ENOMEM, "mkdir");
+	autofree char *copy = xstrdup(path);
 	for (char *p = copy + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char saved = *p;
@@ -207,8 +204,7 @@ static int empty_dir(int fd, dev_t dev, const char *shown, struct mkfr_error *er
 			if (sub < 0)
 				return mkfr_fail(err, errno, "cannot open %s/%s", shown, de->d_name);
 			autofree char *subshown = NULL;
-			if (asprintf(&subshown, "%s/%s", shown, de->d_name) < 0)
-				return mkfr_fail(err, ENOMEM, "remove");
+			subshown = xasprintf("%s/%s", shown, de->d_name);
 			if (empty_dir(sub, dev, subshown, err) < 0)
 				return -1;
 			if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0)

@@ -1,9 +1,10 @@
 #include "sys/spawn.h"
 
-#include "util/cleanup.h"
 #include "sys/signals.h"
-#include "util/strv.h"
 #include "sys/userns.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,7 @@ static const char *const passthrough_env[] = {
 
 char **spawn_environment(char *const *extra)
 {
-	char **env = calloc(1, sizeof(char *));
+	char **env = strv_new();
 	strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	strv_push(&env, "HOME=/root");
 	strv_push(&env, "LC_ALL=C");
@@ -53,8 +54,7 @@ char *spawn_find_program(const char *name, const char *dirs)
 	autostrv char **list = strv_split_list(dirs, ':');
 	for (size_t i = 0; list && list[i]; i++) {
 		char *path = NULL;
-		if (asprintf(&path, "%s/%s", list[i], name) < 0)
-			return NULL;
+		path = xasprintf("%s/%s", list[i], name);
 		if (access(path, X_OK) == 0)
 			return path;
 		free(path);
@@ -434,6 +434,64 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 	return 0;
 }
 
+int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
+		     struct spawn_probe *res, struct mkfr_error *err)
+{
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return mkfr_fail(err, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(report[0]);
+		close(report[1]);
+		return mkfr_fail(err, e, "fork");
+	}
+	if (pid == 0) {
+		close(report[0]);
+		reset_signals();
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		if (timeout_s)
+			alarm(timeout_s); /* survives execve */
+		/* No QEMU_* or other variables of ours reach the program. */
+		char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+		int e;
+		if (root && (chroot(root) < 0 || chdir("/") < 0)) {
+			e = errno;
+		} else {
+			execve(argv[0], argv, envp);
+			e = errno;
+		}
+		/* The write end is CLOEXEC: a successful exec closes it unwritten. */
+		if (write(report[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(report[1]);
+	int exec_errno = 0;
+	ssize_t n;
+	do
+		n = read(report[0], &exec_errno, sizeof(exec_errno));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return mkfr_fail(err, errno, "waitpid");
+	}
+	*res = (struct spawn_probe){ 0 };
+	if (n == (ssize_t)sizeof(exec_errno) && exec_errno != 0)
+		res->exec_errno = exec_errno;
+	else
+		res->status = status_code(st);
+	return 0;
+}
+
 void spawn_print_tail(const struct spawn_result *res, const char *what)
 {
 	if (res->tail_count == 0)
@@ -447,7 +505,7 @@ static void keep_first_line(const char *line, void *data)
 {
 	char **out = data;
 	if (!*out)
-		*out = strdup(line);
+		*out = xstrdup(line);
 }
 
 int spawn_first_line(char *const argv[], int log_fd, char **out, struct mkfr_error *err)

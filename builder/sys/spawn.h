@@ -62,6 +62,19 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
  * failure to start, a non-zero exit or no output is an error. */
 int spawn_first_line(char *const argv[], int log_fd, char **out, struct mkfr_error *err);
 
+/* Executing one program just to see whether the kernel runs it (a probe):
+ * in a child with stdio on /dev/null and only PATH in its environment,
+ * after chroot(root) when root is not NULL, killed (SIGALRM) after
+ * timeout_s seconds when that is not 0.  The exec's own error comes back
+ * through a close-on-exec pipe, so "could not be executed" (exec_errno) is
+ * never mistaken for "ran and failed" (status). */
+struct spawn_probe {
+	int exec_errno; /* exec (or chroot) failed with this; 0: the program ran */
+	int status;     /* when it ran: exit status, or 128+signal */
+};
+int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
+		     struct spawn_probe *res, struct mkfr_error *err);
+
 /* Print res->tail to stderr, indented, for a failure report. */
 void spawn_print_tail(const struct spawn_result *res, const char *what);
 

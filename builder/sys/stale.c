@@ -1,11 +1,12 @@
 #include "sys/stale.h"
 
 #include "sys/binfmt.h"
+#include "sys/mounts.h"
+#include "sys/rootfs_fs.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/log.h"
-#include "sys/mounts.h"
-#include "sys/rootfs_fs.h"
 #include "util/strv.h"
 
 #include <ctype.h>
@@ -35,8 +36,7 @@ bool stale_pid_alive(pid_t pid)
 char *stale_work_name(const char *base, pid_t pid)
 {
 	char *s = NULL;
-	if (asprintf(&s, "%s%ld-%s", WORK_PREFIX, (long)pid, base) < 0)
-		return NULL;
+	s = xasprintf("%s%ld-%s", WORK_PREFIX, (long)pid, base);
 	return s;
 }
 
@@ -95,8 +95,7 @@ static void clean_work_dirs(const char *out_dir)
 		if (strncmp(de->d_name, WORK_PREFIX, strlen(WORK_PREFIX)) != 0)
 			continue;
 		autofree char *path = NULL;
-		if (asprintf(&path, "%s/%s", out_dir, de->d_name) < 0)
-			continue;
+		path = xasprintf("%s/%s", out_dir, de->d_name);
 		pid_t pid = work_pid_in(path);
 		if (!pid || stale_pid_alive(pid))
 			continue;

@@ -3,12 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
-#include <signal.h>
 #include <unistd.h>
 
 /* Every id to itself: the same line the initial namespace shows. */

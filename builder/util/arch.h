@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Where a host's emulators (qemu-<t>-static, qemu-<t>) are looked for
+ * unless the profile's emulator_path or run's --emulator-path says. */
+#define EMULATOR_PATH_DEFAULT "/usr/bin:/usr/local/bin"
+
 struct qemu_target {
 	const char *name;   /* qemu target, e.g. "arm"; emulator is qemu-<name> */
 	const char *family; /* host-family rule of qemu-binfmt-conf.sh */

@@ -1,5 +1,7 @@
 #include "util/datadirs.h"
 
+#include "util/file_io.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +31,10 @@ static int running_from_build_tree(void)
 
 char *datadir_path(const char *sub)
 {
-	char *out = NULL;
-	const char *base = running_from_build_tree() ? MKFR_SRCDIR : MKFR_PKGDATADIR;
-	if (asprintf(&out, "%s/%s", base, sub) < 0)
-		abort();
-	return out;
+	return path_join(running_from_build_tree() ? MKFR_SRCDIR : MKFR_PKGDATADIR, sub);
 }
 
 char *libexec_path(const char *name)
 {
-	char *out = NULL;
-	const char *base = running_from_build_tree() ? MKFR_BUILDDIR : MKFR_PKGLIBEXECDIR;
-	if (asprintf(&out, "%s/%s", base, name) < 0)
-		abort();
-	return out;
+	return path_join(running_from_build_tree() ? MKFR_BUILDDIR : MKFR_PKGLIBEXECDIR, name);
 }

@@ -1,5 +1,7 @@
 #include "util/strv.h"
 
+#include "util/alloc.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -15,51 +17,39 @@ size_t strv_length(char *const *v)
 	return n;
 }
 
-static int push_owned(char ***v, char *s)
+char **strv_new(void)
+{
+	return xcalloc(1, sizeof(char *));
+}
+
+static void push_owned(char ***v, char *s)
 {
 	size_t n = strv_length(*v);
-	char **nv = realloc(*v, (n + 2) * sizeof(char *));
-	if (!nv) {
-		free(s);
-		errno = ENOMEM;
-		return -1;
-	}
+	char **nv = xreallocarray(*v, n + 2, sizeof(char *));
 	nv[n] = s;
 	nv[n + 1] = NULL;
 	*v = nv;
-	return 0;
 }
 
-int strv_push(char ***v, const char *s)
+void strv_push(char ***v, const char *s)
 {
-	char *c = strdup(s);
-	if (!c)
-		return -1;
-	return push_owned(v, c);
+	push_owned(v, xstrdup(s));
 }
 
-int strv_pushf(char ***v, const char *fmt, ...)
+void strv_pushf(char ***v, const char *fmt, ...)
 {
-	char *s;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -1;
-	return push_owned(v, s);
+	push_owned(v, s);
 }
 
 char **strv_copy(char *const *v)
 {
-	char **out = calloc(1, sizeof(char *));
-	if (!out)
-		return NULL;
+	char **out = strv_new();
 	for (size_t i = 0; v && v[i]; i++)
-		if (strv_push(&out, v[i]) < 0) {
-			strv_free(out);
-			return NULL;
-		}
+		strv_push(&out, v[i]);
 	return out;
 }
 
@@ -92,24 +82,16 @@ char *str_trim(char *s)
 
 char **strv_split_list(const char *s, char sep)
 {
-	char **out = calloc(1, sizeof(char *));
-	char *copy = strdup(s);
-	if (!out || !copy) {
-		free(out);
-		free(copy);
-		return NULL;
-	}
+	char **out = strv_new();
+	char *copy = xstrdup(s);
 	char *p = copy;
 	for (;;) {
 		char *end = strchr(p, sep);
 		if (end)
 			*end = '\0';
 		char *item = str_trim(p);
-		if (*item && strv_push(&out, item) < 0) {
-			strv_free(out);
-			free(copy);
-			return NULL;
-		}
+		if (*item)
+			strv_push(&out, item);
 		if (!end)
 			break;
 		p = end + 1;
@@ -123,9 +105,7 @@ char *strv_join(char *const *v, const char *sep)
 	size_t len = 1, seplen = strlen(sep);
 	for (size_t i = 0; v && v[i]; i++)
 		len += strlen(v[i]) + seplen;
-	char *out = malloc(len);
-	if (!out)
-		return NULL;
+	char *out = xmalloc(len);
 	char *p = out;
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i) {

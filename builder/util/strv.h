@@ -1,14 +1,17 @@
-/* NULL-terminated, heap-owned string vectors (argv arrays, lists). */
+/* NULL-terminated, heap-owned string vectors (argv arrays, lists).
+ * Allocation aborts on failure (util/alloc.h): no result needs checking. */
 #ifndef MKFR_STRV_H
 #define MKFR_STRV_H
 
 #include <stddef.h>
 
 size_t strv_length(char *const *v);
-/* Append a copy of s; returns -1 with errno=ENOMEM on failure. */
-int strv_push(char ***v, const char *s);
+/* A new, empty vector. */
+char **strv_new(void);
+/* Append a copy of s (*v may be NULL: it becomes a vector). */
+void strv_push(char ***v, const char *s);
 /* Append a printf-formatted string. */
-int strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 int strv_contains(char *const *v, const char *s);

@@ -17,7 +17,7 @@ out=$("$MKFR" --dry-run --profile armel-jessie "$T_DIR/jessie" 2>&1); rc=$?
 ok $rc "dry-run armel-jessie exits 0"
 echo "$out" | grep -q 'mirror .*= http://archive.debian.org/debian' ; ok $? "dry-run prints the archive mirror"
 echo "$out" | grep -q 'keyring .*= /usr/share/keyrings/debian-archive-removed-keys.gpg' ; ok $? "dry-run prints the keyring"
-echo "$out" | grep -q 'fetch .*InRelease (verified with /usr/share/keyrings/debian-archive-removed-keys.gpg)' ; ok $? "the fetch stage verifies with that keyring"
+echo "$out" | grep -q 'resolve .*InRelease (verified with /usr/share/keyrings/debian-archive-removed-keys.gpg)' ; ok $? "the resolve stage verifies with that keyring"
 echo "$out" | grep -q 'second .*--second-stage .*--keep-debootstrap-dir' ; ok $? "dry-run prints the second-stage command"
 [ ! -e "$T_DIR/jessie" ] && ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "dry-run creates nothing"
 

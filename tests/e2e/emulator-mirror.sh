@@ -59,9 +59,20 @@ rm -rf "$cache/emulators"
 dd if=/dev/zero of="$deb" bs=1 count=16 seek=4096 conv=notrunc status=none
 fetch "$T_DIR/fourth.log"; rc=$?
 ok $rc "a call with a damaged cached .deb succeeds"
-grep -q "cached .*\.deb does not match the mirror's index" "$T_DIR/fourth.log" ; ok $? "and warns the .deb was corrupt"
+grep -q "cache: .*/qemu-user-static_.*\.deb is corrupt" "$T_DIR/fourth.log" ; ok $? "and warns the .deb was corrupt"
 grep -q 'fetching qemu-user-static' "$T_DIR/fourth.log" ; ok $? "downloading it again"
 "$(cat "$T_DIR/fourth.log.out")" --version >/dev/null 2>&1 ; ok $? "the emulator runs"
+
+# Offline: everything from the cache, nothing asked of any mirror (the
+# Release and the host's Packages index came from the runs above).
+rm -rf "$cache/emulators"
+"$FETCH" http://127.0.0.1:9/debian bookworm "$keyring" aarch64 "$cache" --offline \
+	>"$T_DIR/offline.log.out" 2>"$T_DIR/offline.log"; rc=$?
+ok $rc "--offline with a dead mirror: the emulator from the cached indexes and .deb"
+diag <"$T_DIR/offline.log"
+"$(cat "$T_DIR/offline.log.out")" --version >/dev/null 2>&1 ; ok $? "and it runs"
+"$FETCH" "$mirror" bookworm "$keyring" aarch64 "$T_DIR/empty-cache" --offline >/dev/null 2>"$T_DIR/offline-empty.log"; rc=$?
+[ $rc -ne 0 ] && grep -q "offline: no .*InRelease in the cache" "$T_DIR/offline-empty.log" ; ok $? "--offline with an empty cache: refused, saying why"
 
 # A keyring that did not sign the Release: refused, with the keyring named.
 removed=/usr/share/keyrings/debian-archive-removed-keys.gpg

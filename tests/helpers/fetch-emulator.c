@@ -1,11 +1,11 @@
-/* Test driver for emulator_from_mirror(): the e2e test's way in, until the
- * main program grows emulator_source=mirror.  Prints the emulator's path.
+/* Test driver for emulator_cache_obtain(): the e2e test's way in to
+ * emulator_source=mirror without a whole build.  Prints the emulator's path.
  *
- *   fetch-emulator MIRROR SUITE KEYRING QEMU_TARGET CACHE_DIR [--no-check-valid-until]
+ *   fetch-emulator MIRROR SUITE KEYRING QEMU_TARGET CACHE_DIR [--no-check-valid-until] [--offline]
  */
-#include "cache/emulator_mirror.h"
-#include "util/log.h"
+#include "cache/emulator_cache.h"
 #include "sys/signals.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +15,33 @@ int main(int argc, char **argv)
 {
 	struct mkfr_error err;
 	char *path;
+	bool check_valid_until = true, offline = false;
 
-	if (argc < 6 || argc > 7 || (argc == 7 && strcmp(argv[6], "--no-check-valid-until") != 0)) {
-		fprintf(stderr, "usage: %s MIRROR SUITE KEYRING QEMU_TARGET CACHE_DIR "
-			"[--no-check-valid-until]\n", argv[0]);
+	for (int i = 6; i < argc; i++) {
+		if (strcmp(argv[i], "--no-check-valid-until") == 0)
+			check_valid_until = false;
+		else if (strcmp(argv[i], "--offline") == 0)
+			offline = true;
+		else
+			argc = 0;
+	}
+	if (argc < 6) {
+		fprintf(stderr, "usage: fetch-emulator MIRROR SUITE KEYRING QEMU_TARGET CACHE_DIR "
+			"[--no-check-valid-until] [--offline]\n");
 		return 2;
 	}
 	signals_install();
-	struct emulator_mirror_request req = {
+	struct emulator_request req = {
 		.mirror = argv[1],
 		.suite = argv[2],
 		.keyring = argv[3],
 		.qemu_target = argv[4],
 		.cache_dir = argv[5],
-		.check_valid_until = argc < 7,
+		.check_valid_until = check_valid_until,
+		.offline = offline,
 		.proxy = getenv("MKFR_TEST_PROXY"),
 	};
-	if (emulator_from_mirror(&req, &path, &err) < 0) {
+	if (emulator_cache_obtain(&req, &path, &err) < 0) {
 		log_error("%s", err.msg);
 		return err.exit_code ? err.exit_code : 1;
 	}

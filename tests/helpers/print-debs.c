@@ -66,8 +66,8 @@ int main(int argc, char **argv)
 	 * in its order, that were asked for; others are silently ignored. */
 	wanted = strv_split_list(argv[4], ',');
 	for (char **c = rel.components; c && *c; c++)
-		if (strv_contains(wanted, *c) && strv_push(&components, *c) < 0)
-			goto nomem;
+		if (strv_contains(wanted, *c))
+			strv_push(&components, *c);
 	if (!components) {
 		mkfr_fail_usage(&err, "none of the components '%s' is in %s's Release", argv[4], suite);
 		goto fail;

@@ -14,10 +14,11 @@
 
 static char base[] = "/tmp/mkfr-test-base-cache-XXXXXX";
 
-static struct fetched_deb debs[] = {
-	{ "libc6", "2.36-9+deb12u4", "armel", "1111111111111111111111111111111111111111111111111111111111111111" },
-	{ "bash", "5.2.15-2+b2", "armel", "2222222222222222222222222222222222222222222222222222222222222222" },
-	{ "dpkg", "1.21.22", "armel", "3333333333333333333333333333333333333333333333333333333333333333" },
+#define DEB(n, v, a, h) { .package = n, .version = v, .architecture = a, .sha256 = h }
+static struct deb_package debs[] = {
+	DEB("libc6", "2.36-9+deb12u4", "armel", "1111111111111111111111111111111111111111111111111111111111111111"),
+	DEB("bash", "5.2.15-2+b2", "armel", "2222222222222222222222222222222222222222222222222222222222222222"),
+	DEB("dpkg", "1.21.22", "armel", "3333333333333333333333333333333333333333333333333333333333333333"),
 };
 
 static struct base_cache_inputs inputs(void)
@@ -58,7 +59,7 @@ static void test_key(void)
 	key_id(&in, b);
 	ok(strlen(a) == 64 && !strcmp(a, b), "the same inputs give the same key");
 
-	struct fetched_deb reordered[] = { debs[2], debs[0], debs[1] };
+	struct deb_package reordered[] = { debs[2], debs[0], debs[1] };
 	in.debs = reordered;
 	key_id(&in, b);
 	ok(!strcmp(a, b), "the order the set was resolved in does not matter");
@@ -74,10 +75,10 @@ static void test_key(void)
 	base_cache_key_free(&k);
 
 	/* Each input on its own changes the key. */
-	struct fetched_deb newer[3];
+	struct deb_package newer[3];
 	memcpy(newer, debs, sizeof(newer));
 	newer[1].version = "5.2.15-2+b3";
-	struct fetched_deb rebuilt[3];
+	struct deb_package rebuilt[3];
 	memcpy(rebuilt, debs, sizeof(rebuilt));
 	rebuilt[2].sha256 = "4444444444444444444444444444444444444444444444444444444444444444";
 	static const char *const what[] = {

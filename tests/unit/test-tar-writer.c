@@ -7,7 +7,7 @@
  * tarballs (names outside the root, truncated).  Needs root (owners,
  * device nodes, security.* xattrs). */
 #include "out/output_format.h"
-#include "pipeline/pipeline.h"
+#include "pipeline/stages.h"
 #include "sys/signals.h"
 #include "tap.h"
 #include "out/tar_extract.h"

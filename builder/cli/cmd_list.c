@@ -1,0 +1,50 @@
+/* `profiles`, `keys`, `arches`: what a build can be asked for. */
+#include "cache/layout.h"
+#include "cli/commands.h"
+#include "profile/profile.h"
+#include "util/arch.h"
+#include "util/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cmd_profiles(int argc, char **argv)
+{
+	struct mkfr_error err;
+	(void)argc;
+	(void)argv;
+	return profile_list(&err) < 0 ? MKFR_EXIT_FAILURE : 0;
+}
+
+/* The default `keys` shows: the table's, or for keys whose default is
+ * decided at run time, the value it would take now. */
+static const char *shown_default(const struct profile_key *k)
+{
+	if (strcmp(k->name, "cache_dir") == 0)
+		return cache_default_dir();
+	return k->default_value;
+}
+
+int cmd_keys(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (const struct profile_key *k = profile_keys(); k->name; k++) {
+		const char *def = shown_default(k);
+		bool show = def && *def;
+		printf("%-18s %-10s %s%s%s%s\n", k->name, k->required ? "required" : "", k->doc,
+		       show ? " [default: " : "", show ? def : "", show ? "]" : "");
+	}
+	return 0;
+}
+
+int cmd_arches(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	size_t n;
+	const struct debian_arch *a = arch_table(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-10s %-26s qemu-%s-static\n", a[i].name, a[i].triplet, a[i].qemu);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* Every stage of the pipeline, one file each (stage_NAME.c), in the order
+ * pipeline.c runs them; and what --dry-run prints of them. */
+#ifndef MKFR_STAGES_H
+#define MKFR_STAGES_H
+
+#include "pipeline/pipeline.h"
+
+extern const struct stage stage_plan;         /* stage_plan.c */
+extern const struct stage stage_resolve;      /* stage_resolve.c */
+extern const struct stage stage_base_restore; /* stage_base_restore.c */
+extern const struct stage stage_fetch;        /* stage_fetch.c */
+extern const struct stage stage_foreign;      /* stage_foreign.c */
+extern const struct stage stage_setup_qemu;   /* stage_setup_qemu.c */
+extern const struct stage stage_second;       /* stage_second.c */
+extern const struct stage stage_snapshot;     /* stage_snapshot.c */
+extern const struct stage stage_cleanup;      /* stage_cleanup.c */
+extern const struct stage stage_sysroot;      /* stage_sysroot.c */
+extern const struct stage stage_inventory;    /* stage_manifest.c */
+extern const struct stage stage_output;       /* stage_output.c */
+extern const struct stage stage_manifest;     /* stage_manifest.c */
+
+/* The argument vectors and environment the debootstrap stages run with;
+ * also printed by --dry-run. */
+char **stage_foreign_argv(const struct build *b);
+char **stage_second_argv(const struct build *b);
+char **stage_second_env(const struct build *b);
+
+#endif
