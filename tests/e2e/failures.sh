@@ -19,14 +19,14 @@ host_clean() { # host_clean WHAT OUT
 out=$("$MKFR" --profile armel-bookworm --set mirror=http://127.0.0.1:9/debian "$T_DIR/o" 2>&1); rc=$?
 [ $rc -eq 1 ] ; ok $? "unreachable mirror: exit 1 (got $rc)"
 last=$(echo "$out" | tail -n 1)
-echo "$last" | grep -q "^mkforeignroot: error: fetch: after 3 tries: http://127.0.0.1:9/debian/dists/bookworm/InRelease: .*Couldn't connect" ; ok $? "unreachable mirror: the URL and the reason in one line"
+echo "$last" | grep -q "^mkforeignroot: error: resolve: after 3 tries: http://127.0.0.1:9/debian/dists/bookworm/InRelease: .*Couldn't connect" ; ok $? "unreachable mirror: the URL and the reason in one line"
 echo "$last" | diag
 host_clean "unreachable mirror" "$T_DIR/o"
 
 # A suite the mirror does not carry.
 m=$(host_mirror)
 out=$("$MKFR" --profile armel-bookworm --set suite=jessie "$T_DIR/o" 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | tail -n 1 | grep -q "fetch: $m/dists/jessie/InRelease: not found (HTTP 404)" ; ok $? "unknown suite at the mirror: one line naming the URL"
+[ $rc -eq 1 ] && echo "$out" | tail -n 1 | grep -q "resolve: $m/dists/jessie/InRelease: not found (HTTP 404)" ; ok $? "unknown suite at the mirror: one line naming the URL"
 echo "$out" | tail -n 1 | diag
 host_clean "unknown suite" "$T_DIR/o"
 
