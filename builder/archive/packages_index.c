@@ -7,6 +7,7 @@
 #include "util/cleanup.h"
 #include "util/file_io.h"
 #include "util/log.h"
+#include "util/number.h"
 #include "util/sha256.h"
 #include "util/strv.h"
 
@@ -161,12 +162,9 @@ static int parse_line(struct parser *ps, char *line, int lineno, struct mkfr_err
 	}
 	ps->last_field = NULL;
 	if (strcasecmp(line, "Size") == 0) {
-		char *end;
-		errno = 0;
-		ps->cur.size = strtoull(value, &end, 10);
-		if (errno || end == value || *end)
-			return mkfr_fail(err, 0, "%s:%d: Size: not a number: '%s'", ps->origin, lineno,
-					 value);
+		if (!parse_u64(value, ARCHIVE_FILE_MAX_BYTES, &ps->cur.size))
+			return mkfr_fail(err, 0, "%s:%d: Size: '%s' is not a number of bytes from 0 to %llu",
+					 ps->origin, lineno, value, (unsigned long long)ARCHIVE_FILE_MAX_BYTES);
 	} else if (strcasecmp(line, "Essential") == 0) {
 		ps->cur.essential = strcasecmp(value, "yes") == 0;
 	} else {

@@ -4,6 +4,7 @@
 #include "net/http_get.h"
 #include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/number.h"
 #include "util/strv.h"
 
 #include <ctype.h>
@@ -121,10 +122,12 @@ static void set_string(char **field, const char *value)
 static int add_checksum(struct release_file *rel, const char *line, const char *origin,
 			int lineno, struct mkfr_error *err)
 {
-	char hash[80], path[1024];
+	char hash[80], size_text[32], path[1024], extra;
 	uint64_t size;
-	if (sscanf(line, " %79s %" SCNu64 " %1023s", hash, &size, path) != 3 || !sha256_hex_valid(hash))
-		return mkfr_fail(err, 0, "%s:%d: malformed SHA256 line", origin, lineno);
+	if (sscanf(line, " %79s %31s %1023s %c", hash, size_text, path, &extra) != 3 ||
+	    !sha256_hex_valid(hash) || !parse_u64(size_text, ARCHIVE_FILE_MAX_BYTES, &size))
+		return mkfr_fail(err, 0, "%s:%d: malformed SHA256 line (want: HASH SIZE PATH, the "
+				 "size a number of bytes)", origin, lineno);
 	rel->sha256 = xreallocarray(rel->sha256, rel->sha256_count + 1, sizeof(*rel->sha256));
 	struct release_checksum *c = &rel->sha256[rel->sha256_count];
 	c->path = xstrdup(path);

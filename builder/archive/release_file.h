@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <time.h>
 
+/* No file a Debian archive lists (index or .deb) is anywhere near this;
+ * a larger Size is an error, never "no limit". */
+#define ARCHIVE_FILE_MAX_BYTES (UINT64_C(1) << 36)
+
 struct release_checksum {
 	char *path; /* relative to dists/SUITE/, e.g. main/binary-amd64/Packages.xz */
 	uint64_t size;

@@ -8,6 +8,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/number.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 #define DEFAULT_UNUSED_DAYS 30
+/* A hundred years: anything more is a typo, and days * 86400 must fit a time_t. */
+#define MAX_UNUSED_DAYS 36500
 
 static void cache_usage(FILE *f)
 {
@@ -168,13 +171,13 @@ int cmd_cache(int argc, char **argv)
 			cache_dir = optarg;
 			break;
 		case 'U': {
-			char *end;
-			errno = 0;
-			days = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || days < 0) {
-				log_error("cache prune: --unused-for wants a number of days, not '%s'", optarg);
+			uint64_t v;
+			if (!parse_u64(optarg, MAX_UNUSED_DAYS, &v)) {
+				log_error("cache prune: --unused-for wants a number of days from 0 to %d, "
+					  "not '%s'", MAX_UNUSED_DAYS, optarg);
 				return MKFR_EXIT_USAGE;
 			}
+			days = (long)v;
 			days_given = true;
 			break;
 		}

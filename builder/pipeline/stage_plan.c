@@ -16,6 +16,7 @@
 #include "util/file_io.h"
 #include "util/log.h"
 #include "util/strv.h"
+#include "util/number.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -90,12 +91,11 @@ static int resolve_reproducible(struct build *b, struct mkfr_error *err)
 	b->reproducible = profile_get_bool(b->profile, "reproducible");
 	if (!sde || !*sde)
 		return 0;
-	char *end;
-	errno = 0;
-	long long v = strtoll(sde, &end, 10);
-	if (!isdigit((unsigned char)*sde) || *end || errno || v < 0)
+	/* At most the last second of the year 9999, as a date can be written. */
+	uint64_t v;
+	if (!parse_u64(sde, UINT64_C(253402300799), &v))
 		return mkfr_fail_usage(err, "SOURCE_DATE_EPOCH '%s': must be a whole number of seconds "
-				       "since 1970-01-01 UTC", sde);
+				       "since 1970-01-01 UTC (up to the year 9999)", sde);
 	b->reproducible = true;
 	b->epoch_from_env = true;
 	b->source_date_epoch = (time_t)v;

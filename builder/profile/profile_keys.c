@@ -2,6 +2,7 @@
  * line of documentation shown by `mkforeignroot keys` and in the man page. */
 #include "profile/profile.h"
 #include "util/arch.h"
+#include "util/number.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -252,9 +253,8 @@ bool profile_value_valid(const struct profile_key *key, const char *v, const cha
 		return is_hostname(v);
 	case KEY_COUNT: {
 		*why = "must be a whole number from 1 to 64";
-		char *end;
-		long n = strtol(v, &end, 10);
-		return *v && *end == '\0' && n >= 1 && n <= 64;
+		uint64_t n;
+		return parse_u64(v, 64, &n) && n >= 1;
 	}
 	}
 	*why = "unknown key type";

@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/strv.h"
+#include "util/number.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -56,11 +57,11 @@ bool binfmt_parse_build_name(const char *name, pid_t *pid)
 	const char *dash = strrchr(name + pl, '-');
 	if (!dash || dash == name + pl || !dash[1])
 		return false;
-	for (const char *p = dash + 1; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	*pid = (pid_t)strtol(dash + 1, NULL, 10);
-	return *pid > 0;
+	uint64_t v;
+	if (!parse_u64(dash + 1, INT32_MAX, &v) || v == 0)
+		return false;
+	*pid = (pid_t)v;
+	return true;
 }
 
 bool binfmt_is_mounted(const char *dir)
@@ -187,8 +188,11 @@ int binfmt_read(const char *dir, const char *name, struct binfmt_info *info,
 			snprintf(info->interpreter, sizeof(info->interpreter), "%s", s + 12);
 		else if (strncmp(s, "flags:", 6) == 0)
 			snprintf(info->flags, sizeof(info->flags), "%s", str_trim(s + 6));
-		else if (strncmp(s, "offset ", 7) == 0)
-			info->offset = atoi(s + 7);
+		else if (strncmp(s, "offset ", 7) == 0) {
+			/* The kernel reads at most the first 256 bytes of a program. */
+			uint64_t off;
+			info->offset = parse_u64(s + 7, 255, &off) ? (int)off : -1;
+		}
 		else if (strncmp(s, "magic ", 6) == 0)
 			info->len = unhex(s + 6, info->magic, sizeof(info->magic));
 		else if (strncmp(s, "mask ", 5) == 0) {
@@ -204,7 +208,7 @@ int binfmt_read(const char *dir, const char *name, struct binfmt_info *info,
 
 bool binfmt_info_matches(const struct binfmt_info *info, const unsigned char *hdr, size_t len)
 {
-	if (!info->enabled || info->is_extension || info->len == 0)
+	if (!info->enabled || info->is_extension || info->len == 0 || info->offset < 0)
 		return false;
 	if ((size_t)info->offset + (size_t)info->len > len)
 		return false;

@@ -8,6 +8,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strv.h"
+#include "util/number.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -49,9 +50,9 @@ static pid_t work_pid_in(const char *path)
 	p += 1 + strlen(WORK_PREFIX);
 	if (!isdigit((unsigned char)*p))
 		return 0;
-	char *end;
-	long pid = strtol(p, &end, 10);
-	return *end == '-' && pid > 0 ? (pid_t)pid : 0;
+	uint64_t pid;
+	const char *dash = strchr(p, '-');
+	return dash && parse_u64_n(p, (size_t)(dash - p), INT32_MAX, &pid) && pid > 0 ? (pid_t)pid : 0;
 }
 
 static void clean_entries(void)

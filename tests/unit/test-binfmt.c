@@ -2,6 +2,8 @@
 #include "sys/binfmt.h"
 #include "tap.h"
 
+#include <unistd.h>
+
 int main(void)
 {
 	char line[BINFMT_MAX_LINE + 1];
@@ -68,6 +70,28 @@ int main(void)
 	info.enabled = true;
 	info.offset = 6;
 	ok(!binfmt_info_matches(&info, hdr, sizeof(hdr)), "magic past the header's end does not match");
+
+	/* An entry file as /proc shows it, with an offset it should never
+	 * have: read as "matches nothing", never as a read before hdr. */
+	char dir[] = "/tmp/mkfr-test-binfmt-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	tap_write_file(dir, "odd", "enabled\ninterpreter /x\nflags: \noffset -1\nmagic 7f454c46\n"
+		       "mask ffffffff\n");
+	tap_write_file(dir, "far", "enabled\ninterpreter /x\nflags: \noffset 99999999999999999999\n"
+		       "magic 7f454c46\nmask ffffffff\n");
+	ok(binfmt_read(dir, "odd", &info, &err) == 0 && !binfmt_info_matches(&info, hdr, sizeof(hdr)),
+	   "a negative offset matches nothing");
+	ok(binfmt_read(dir, "far", &info, &err) == 0 && !binfmt_info_matches(&info, hdr, sizeof(hdr)),
+	   "an offset beyond 64 bits matches nothing");
+	ok(!binfmt_parse_build_name("mkforeignroot-arm-99999999999999999999", &pid),
+	   "a pid beyond any pid is not ours");
+	char path[128];
+	snprintf(path, sizeof(path), "%s/odd", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/far", dir);
+	unlink(path);
+	rmdir(dir);
 
 	ok(binfmt_remove("/nonexistent", "qemu-arm", &err) < 0, "removing a foreign entry is refused");
 	contains(err.msg, "not one of ours", "and says why");

@@ -78,7 +78,17 @@ int main(void)
 	contains(err.msg, "P:1: stanza without a Package field", "naming where it starts");
 	ok(packages_index_parse("Package: a\nSize: lots\n", "P", &idx, &err) < 0,
 	   "a bad Size is refused");
-	contains(err.msg, "P:2: Size: not a number: 'lots'", "naming line and value");
+	contains(err.msg, "P:2: Size: 'lots' is not a number of bytes", "naming line and value");
+	/* strtoull took "-1" as UINT64_MAX, which switched the size check off. */
+	ok(packages_index_parse("Package: a\nSize: -1\n", "P", &idx, &err) < 0,
+	   "a negative Size is refused, not read as the largest number");
+	contains(err.msg, "P:2: Size: '-1'", "naming it");
+	ok(packages_index_parse("Package: a\nSize: 18446744073709551616\n", "P", &idx, &err) < 0,
+	   "a Size beyond 64 bits is refused");
+	ok(packages_index_parse("Package: a\nSize: 68719476737\n", "P", &idx, &err) < 0,
+	   "a Size beyond any archive file (64 GiB) is refused");
+	ok(packages_index_parse("Package: a\nSize: +7\n", "P", &idx, &err) < 0,
+	   "a signed Size is refused");
 	ok(packages_index_parse("Package: a\nno colon here\n", "P", &idx, &err) < 0,
 	   "a line without a colon is refused");
 	contains(err.msg, "P:2:", "with its line");

@@ -92,6 +92,11 @@ int main(void)
 	ok(release_file_parse("Suite: x\nSHA256:\n deadbeef 12 main/x\n", "R", &rel, &err) < 0,
 	   "a short hash is an error");
 	contains(err.msg, "R:3: malformed SHA256 line", "naming the line");
+	ok(release_file_parse("Suite: x\nSHA256:\n 0000000000000000000000000000000000000000000000000000000000000000 -1 main/x\n",
+			      "R", &rel, &err) < 0, "a negative size in the SHA256 list is refused");
+	contains(err.msg, "R:3: malformed SHA256 line", "naming the line");
+	ok(release_file_parse("Suite: x\nSHA256:\n 0000000000000000000000000000000000000000000000000000000000000000 99999999999999999999 main/x\n",
+			      "R", &rel, &err) < 0, "an out-of-range size is refused");
 	ok(release_file_parse("Suite: x\nMD5Sum:\n 0ed6d4c8891eb86358b94bb35d9e4da4 1 a\n", "R", &rel,
 			      &err) < 0, "a Release without SHA256 is refused");
 	contains(err.msg, "no SHA256", "saying why");
