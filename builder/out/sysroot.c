@@ -26,10 +26,6 @@ static char **split_path(const char *path)
 {
 	char **parts = strv_new();
 	autofree char *copy = xstrdup(path);
-	if (!parts || !copy) {
-		strv_free(parts);
-		return NULL;
-	}
 	char *save = NULL;
 	for (char *tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
 		if (strcmp(tok, ".") != 0)
@@ -40,22 +36,30 @@ static char **split_path(const char *path)
 char *sysroot_relative_target(const char *dir, const char *target)
 {
 	autostrv char **d = split_path(dir);
-	autostrv char **t = split_path(target);
-	if (!d || !t)
-		return NULL;
+	autostrv char **raw = split_path(target);
+	/* ".." at the top of the root is the root itself, as the kernel has it
+	 * for a chroot: "/../../etc/hostname" is /etc/hostname, and must not
+	 * become a link that climbs out of the sysroot.  A ".." after another
+	 * component is kept: it may climb out of a symlinked directory, which
+	 * only the filesystem can say (sysroot_relativize_links resolves such
+	 * targets there first). */
+	char **t = strv_new();
+	size_t depth = 0;
+	for (size_t i = 0; raw[i]; i++) {
+		if (strcmp(raw[i], "..") == 0 && depth == 0)
+			continue;
+		depth = strcmp(raw[i], "..") == 0 ? depth - 1 : depth + 1;
+		strv_push(&t, raw[i]);
+	}
 	/* The walk reached `dir` through real directories only, so a leading
 	 * part the target shares names the same directories: "usr/lib" and
-	 * "/usr/lib/x" meet in usr/lib.  ".." in the target is kept as it is:
-	 * it may climb out of a symlinked directory, which only the kernel
-	 * can resolve. */
+	 * "/usr/lib/x" meet in usr/lib. */
 	size_t k = 0;
 	while (d[k] && t[k] && strcmp(t[k], "..") != 0 && strcmp(d[k], t[k]) == 0)
 		k++;
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = xopen_memstream(&out, &len);
-	if (!f)
-		return NULL;
 	bool first = true;
 	for (size_t i = k; d[i]; i++, first = false)
 		fputs(first ? ".." : "/..", f);
@@ -65,17 +69,49 @@ char *sysroot_relative_target(const char *dir, const char *target)
 		fputc('.', f);
 	else if (t[k] && target[strlen(target) - 1] == '/')
 		fputc('/', f); /* "must be a directory" is part of the meaning */
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
+	xclose_memstream(f);
+	strv_free(t);
 	return out;
+}
+
+/* Does the target have a ".." after some other component? */
+static bool has_inner_dotdot(const char *target)
+{
+	autostrv char **parts = split_path(target);
+	for (size_t i = 1; parts[i]; i++)
+		if (strcmp(parts[i], "..") == 0 && strcmp(parts[i - 1], "..") != 0)
+			return true;
+	return false;
+}
+
+/* An absolute target whose ".." may climb out of a symlinked directory:
+ * its directory as the kernel would resolve it inside the root, and its
+ * last component; NULL when that directory is not there (a dangling link
+ * keeps the lexical answer, which never leaves the root either). */
+static char *resolved_in_root(int rootfd, const char *target)
+{
+	autofree char *copy = xstrdup(target);
+	size_t n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *last = slash + 1;
+	if (strcmp(last, "..") == 0 || strcmp(last, ".") == 0) {
+		char *whole = rootfs_resolve_dir(rootfd, copy);
+		return whole;
+	}
+	*slash = '\0';
+	autofree char *parent = rootfs_resolve_dir(rootfd, *copy ? copy : "/");
+	if (!parent)
+		return NULL;
+	return xasprintf("%s%s%s", parent, strcmp(parent, "/") ? "/" : "", last);
 }
 
 struct walk {
 	dev_t dev;
 	size_t changed;
 	const char *root;
+	int rootfd;
 };
 
 static int relink(int dirfd, const char *dir, const char *name, const struct stat *st,
@@ -89,7 +125,8 @@ static int relink(int dirfd, const char *dir, const char *name, const struct sta
 	target[n] = '\0';
 	if (target[0] != '/')
 		return 0;
-	autofree char *rel = sysroot_relative_target(dir, target);
+	autofree char *resolved = has_inner_dotdot(target) ? resolved_in_root(w->rootfd, target) : NULL;
+	autofree char *rel = sysroot_relative_target(dir, resolved ? resolved : target);
 	unlinkat(dirfd, RELINK_TMP, 0);
 	/* Same owner and times as the link it replaces: a sysroot should differ
 	 * from the rootfs in the link targets only. */
@@ -171,7 +208,12 @@ int sysroot_relativize_links(const char *root, size_t *changed, struct mkfr_erro
 			close(fd);
 		return mkfr_fail(err, e, "sysroot: cannot open %s", root);
 	}
-	struct walk w = { .dev = st.st_dev, .root = root };
+	autoclose int rootfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (rootfd < 0) {
+		close(fd);
+		return mkfr_fail(err, errno, "sysroot: cannot open %s", root);
+	}
+	struct walk w = { .dev = st.st_dev, .root = root, .rootfd = rootfd };
 	int r = walk_dir(fd, "", &w, err);
 	*changed = w.changed;
 	return r;

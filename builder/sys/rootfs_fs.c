@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,47 @@ int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error 
 
 int rootfs_open_read(int rootfd, const char *path)
 {
-	return openat2_in_root(rootfd, path, O_RDONLY, 0);
+	/* Non-blocking: opening a FIFO the rootfs planted must not wait for a
+	 * writer; and anything but a regular file is refused. */
+	int fd = openat2_in_root(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	struct stat st;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The path an open fd names, as /proc says it. */
+static char *fd_path(int fd)
+{
+	char proc[64], buf[PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+char *rootfs_resolve_dir(int rootfd, const char *path)
+{
+	autoclose int fd = openat2_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return NULL;
+	autofree char *root = fd_path(rootfd), *dir = fd_path(fd);
+	if (!root || !dir)
+		return NULL;
+	size_t n = strlen(root);
+	if (strcmp(root, "/") == 0)
+		return xstrdup(dir);
+	if (strncmp(dir, root, n) != 0 || (dir[n] != '/' && dir[n] != '\0'))
+		return NULL;
+	return xstrdup(dir[n] ? dir + n : "/");
 }
 
 bool rootfs_is_symlink(int rootfd, const char *path)

@@ -26,8 +26,14 @@ int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 		   struct mkfr_error *err);
 /* mkdir -p inside root. */
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err);
-/* Open `path` inside root for reading (symlinks resolved within root). */
+/* Open the regular file `path` inside root for reading (symlinks resolved
+ * within root); never blocks on a FIFO, and anything but a regular file
+ * fails (EISDIR, EINVAL). */
 int rootfs_open_read(int rootfd, const char *path);
+/* Where directory `path` really is inside root, symlinks and ".." resolved
+ * as the kernel resolves them in a chroot of root: "/usr/lib".  New
+ * string, or NULL when it is not a directory there. */
+char *rootfs_resolve_dir(int rootfd, const char *path);
 /* Does `path` exist inside root (without following a final symlink)? */
 bool rootfs_exists(int rootfd, const char *path);
 /* Is `path` itself a symbolic link? */

@@ -66,6 +66,10 @@ int main(void)
 	rel_is("usr/lib", "/usr/share/", "../share/");
 	/* ".." is kept for the kernel to resolve, after the shared real "a". */
 	rel_is("a/b", "/a/../a/b/x", "../../a/b/x");
+	/* ".." above the top stays at the top, as in a chroot: never out. */
+	rel_is("usr/lib", "/../../etc/hostname", "../../etc/hostname");
+	rel_is("", "/../../etc/hostname", "etc/hostname");
+	rel_is("usr", "/usr/../../../etc", "../etc");
 
 	if (!mkdtemp(base)) {
 		printf("Bail out! mkdtemp\n");
@@ -77,18 +81,32 @@ int main(void)
 	sh("ln -s %s/host %s/root/escape && ln -s /etc %s/root/etc-abs");
 	sh("ln -s /lib/t/x %s/host/abs-outside");
 	sh("touch -h -d @1000000000 %s/root/usr/lib/t/libz.so");
+	/* Links that climb: above the top, and out of a symlinked directory. */
+	sh("mkdir -p %s/root/x/y/z %s/root/etc && touch %s/root/etc/hostname %s/root/etc/passwd");
+	sh("ln -s /x/y/z %s/root/a && ln -s /../../etc/hostname %s/root/climb");
+	sh("ln -s /a/../../../../etc/passwd %s/root/usr/lib/t/up");
 
 	char root[600];
 	snprintf(root, sizeof(root), "%s/root", base);
 	struct mkfr_error err = { 0 };
 	size_t changed = 0;
+	char p[900];
 	ok(sysroot_relativize_links(root, &changed, &err) == 0, "relativize: %s", err.msg);
-	ok(changed == 3, "three absolute links rewritten (got %zu)", changed);
+	ok(changed == 6, "six absolute links rewritten (got %zu)", changed);
 	is_str(link_of("root/usr/lib/t/libz.so"), "../../../lib/t/libz.so.1", "the library link");
 	is_str(link_of("root/lib/t/rel"), "libz.so.1", "a relative link is left alone");
 	is_str(link_of("root/etc-abs"), "etc", "a link at the top");
 	is_str(link_of("host/abs-outside"), "/lib/t/x", "nothing outside the tree changed");
-	char p[900];
+	is_str(link_of("root/climb"), "etc/hostname", "a link climbing above / stays inside");
+	is_str(link_of("root/usr/lib/t/up"), "../../../etc/passwd",
+	       "a link climbing out of a symlinked directory: resolved inside the root first");
+	char real[PATH_MAX], want[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/root/usr/lib/t/up", base);
+	snprintf(want, sizeof(want), "%s/root/etc/passwd", base);
+	ok(realpath(p, real) && strcmp(real, want) == 0, "and it names the root's file outside a chroot too");
+	snprintf(p, sizeof(p), "%s/root/climb", base);
+	snprintf(want, sizeof(want), "%s/root/etc/hostname", base);
+	ok(realpath(p, real) && strcmp(real, want) == 0, "as does the one that climbed above /");
 	struct stat st;
 	snprintf(p, sizeof(p), "%s/root/usr/lib/t/libz.so", base);
 	ok(lstat(p, &st) == 0 && st.st_mtime == 1000000000, "the link's mtime is kept");
