@@ -3,15 +3,25 @@
 #include "pipeline/build.h"
 
 #include "archive/dpkg_status.h"
+#include "sys/mounts.h"
 #include "sys/rootfs_fs.h"
+#include "sys/stale.h"
 #include "util/cleanup.h"
+#include "util/file_io.h"
+#include "util/log.h"
 #include "util/strv.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define POLICY_RC_D "/usr/sbin/policy-rc.d"
+/* Where the target alias lives: root's own runtime directory, which
+ * nobody else can write to (tmpfs on Debian: nothing is left on disk). */
+#define TARGET_BASE "/run"
 
 void build_init(struct build *b, const struct build_options *opts)
 {
@@ -19,6 +29,7 @@ void build_init(struct build *b, const struct build_options *opts)
 		.opts = opts,
 		.log_fd = -1,
 		.cache_use_fd = -1,
+		.owner_fd = -1,
 	};
 }
 
@@ -37,6 +48,9 @@ void build_free(struct build *b)
 	profile_free(b->profile);
 	free(b->out);
 	free(b->work);
+	free(b->target_dir);
+	free(b->target);
+	free(b->empty_tarball);
 	free(b->out_part);
 	free(b->debootstrap);
 	free(b->keyring_path);
@@ -57,6 +71,55 @@ void build_free(struct build *b)
 	if (b->cache_use_fd >= 0)
 		close(b->cache_use_fd);
 	build_init(b, b->opts);
+}
+
+void build_name_target(struct build *b)
+{
+	autofree char *name = stale_work_name("target", getpid());
+	b->target_dir = path_join(TARGET_BASE, name);
+	b->target = path_join(b->target_dir, "root");
+	b->empty_tarball = path_join(b->target_dir, "empty.tar");
+}
+
+int build_make_target(struct build *b, struct mkfr_error *err)
+{
+	struct stat st;
+	if (lstat(TARGET_BASE, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 0022))
+		return mkfr_fail(err, 0, "%s is not a directory that only root can write to: the "
+				 "build needs one to name its target safely", TARGET_BASE);
+	/* A name of ours in a directory only root writes: nobody can have
+	 * planted it (a dead run's leftover was removed by stale_cleanup). */
+	if (mkdir(b->target_dir, 0700) < 0)
+		return mkfr_fail(err, errno, "cannot create %s", b->target_dir);
+	b->target_dir_created = true;
+	if (mkdir(b->target, 0755) < 0)
+		return mkfr_fail(err, errno, "cannot create %s", b->target);
+	if (mount(b->work, b->target, NULL, MS_BIND, NULL) < 0)
+		return mkfr_fail(err, errno, "cannot bind %s to %s", b->work, b->target);
+	b->target_mounted = true;
+	return 0;
+}
+
+void build_drop_target(struct build *b)
+{
+	if (b->target_mounted) {
+		/* The alias itself, and anything a stage left below it. */
+		if (umount_below(b->target) < 1)
+			log_warn("cannot unmount %s", b->target);
+		b->target_mounted = false;
+	}
+	if (b->target_dir_created) {
+		struct mkfr_error err;
+		if (remove_tree(b->target_dir, &err) < 0)
+			log_warn("could not remove %s: %s", b->target_dir, err.msg);
+		b->target_dir_created = false;
+	}
+}
+
+void build_clean_stale_targets(void)
+{
+	stale_cleanup_dir(TARGET_BASE);
 }
 
 int build_block_services(struct build *b, struct mkfr_error *err)

@@ -59,6 +59,22 @@ struct build {
 	char *out;            /* absolute OUT */
 	char *work;           /* the rootfs while it is built: OUTDIR/.mkfr-<pid>-<base> */
 	bool work_created;
+	/* OUT exists, made by this build (output); it stays only if the whole
+	 * pipeline completed, manifest included (pipeline.c sets completed):
+	 * OUT is a whole result or nothing. */
+	bool out_created;
+	bool completed;
+	int owner_fd;         /* holds WORK.lock: this run is alive (sys/stale.h), or -1 */
+	/* The name every child (debootstrap, hooks, chroots) is given for the
+	 * rootfs: WORK bind-mounted, in our private mount namespace only, at
+	 * TARGET_DIR/root below /run.  OUT and its directory may be called
+	 * anything (a CI job's name, `$(...)`); debootstrap evaluates the
+	 * path it is given in a shell (CHROOT_CMD), so it must only ever see a
+	 * path of our own naming (stage_plan.c). */
+	char *target_dir;     /* /run/.mkfr-<pid>-target */
+	char *target;         /* TARGET_DIR/root */
+	char *empty_tarball;  /* TARGET_DIR/empty.tar, for debootstrap --unpack-tarball */
+	bool target_dir_created, target_mounted;
 	bool output_done;
 	enum output_format format;
 	/* Tar formats: the tarball while it is written, next to OUT (renamed
@@ -114,6 +130,15 @@ struct build {
 void build_init(struct build *b, const struct build_options *opts);
 /* Everything the build owns (safe on a half-built state, and twice). */
 void build_free(struct build *b);
+
+/* The target alias (see `target` above): name it (plan, before --dry-run
+ * prints the commands), make it (plan, in the private mount namespace),
+ * drop it (cleanup, once no child needs it; plan's undo otherwise). */
+void build_name_target(struct build *b);
+int build_make_target(struct build *b, struct mkfr_error *err);
+void build_drop_target(struct build *b);
+/* The target aliases of runs that died (SIGKILL) before dropping theirs. */
+void build_clean_stale_targets(void);
 
 /* Services must not start inside the rootfs while packages configure or
  * hooks run: /usr/sbin/policy-rc.d exiting 101, unless one is there;

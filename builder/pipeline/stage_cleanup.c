@@ -18,7 +18,7 @@
 static char **hook_environment(const struct build *b)
 {
 	char **env = strv_new();
-	strv_pushf(&env, "MKFR_TARGET=%s", b->work);
+	strv_pushf(&env, "MKFR_TARGET=%s", b->target);
 	strv_pushf(&env, "MKFR_PROFILE=%s", b->opts->profile_name);
 	strv_pushf(&env, "MKFR_ARCH=%s", b->arch->name);
 	strv_pushf(&env, "MKFR_SUITE=%s", profile_get(b->profile, "suite"));
@@ -50,7 +50,7 @@ static int run_hooks(struct build *b, struct mkfr_error *err)
 	for (size_t i = 0; b->hooks[i]; i++) {
 		autofree char *copy = xstrdup(b->hooks[i]);
 		const char *name = basename(copy);
-		char *argv[] = { b->hooks[i], b->work, NULL };
+		char *argv[] = { b->hooks[i], b->target, NULL };
 		struct spawn_result res;
 		struct spawn_opts o = {
 			.argv = argv,
@@ -79,9 +79,11 @@ static int cleanup_run(struct build *b, struct mkfr_error *err)
 	if (run_hooks(b, err) < 0)
 		return -1;
 
-	int n = umount_below(b->work);
+	int n = umount_below(b->work) + umount_below(b->target);
 	if (n > 0)
 		log_warn("unmounted %d filesystem(s) left below the target", n);
+	/* No child is started in the target after this stage. */
+	build_drop_target(b);
 	emulation_unregister(&b->emu);
 	if (b->emu.global_registered)
 		return mkfr_fail(err, 0, "could not remove binfmt_misc entry %s", b->emu.binfmt_name);

@@ -108,10 +108,9 @@ static int fetch_run(struct build *b, struct mkfr_error *err)
 		.deb_count = res->deb_count,
 		.required_count = res->required_count,
 	};
-	autofree char *empty_tar = path_join(b->fetch_dir, "empty.tar");
 	if (debootstrap_seed_dirs(&seed, err) < 0 || (!b->base_hit && obtain_debs(b, &seed, err) < 0) ||
 	    debootstrap_seed_lists_and_plan(&seed, err) < 0 ||
-	    debootstrap_seed_empty_tarball(empty_tar, err) < 0)
+	    debootstrap_seed_empty_tarball(b->empty_tarball, err) < 0)
 		return -1;
 	return 0;
 }

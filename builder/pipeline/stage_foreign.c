@@ -36,17 +36,15 @@ char **stage_foreign_argv(const struct build *b)
 	push_list_option(&argv, p, "components", "--components");
 	push_list_option(&argv, p, "packages", "--include");
 	push_list_option(&argv, p, "exclude", "--exclude");
-	const char *keyring = profile_get(p, "keyring");
-	if (keyring) {
-		autofree char *abs = profile_resolve_path(p, "keyring", keyring);
-		strv_pushf(&argv, "--keyring=%s", abs);
-	}
+	/* No --keyring: with --unpack-tarball debootstrap checks no signature
+	 * (resolve verified everything), and the keyring's path is the user's,
+	 * which a shell script of someone else's must not be handed. */
 	/* The fetch stage seeded the target with verified indexes and .debs and
 	 * debootstrap's own lists of what to install (stage_fetch.c); with an
 	 * (empty) tarball to unpack, debootstrap goes straight to unpacking. */
-	strv_pushf(&argv, "--unpack-tarball=%s/empty.tar", b->fetch_dir);
+	strv_pushf(&argv, "--unpack-tarball=%s", b->empty_tarball);
 	strv_push(&argv, profile_get(p, "suite"));
-	strv_push(&argv, b->work);
+	strv_push(&argv, b->target);
 	strv_push(&argv, profile_get(p, "mirror"));
 	return argv;
 }
@@ -70,7 +68,7 @@ static int foreign_run(struct build *b, struct mkfr_error *err)
 		.log_fd = b->log_fd,
 	};
 	log_info("foreign: debootstrap --foreign --unpack-tarball (unpack what fetch put in place)");
-	if (spawn_run(&o, &res, err) < 0)
+	if (spawn_require_shell_safe(argv, NULL, err) < 0 || spawn_run(&o, &res, err) < 0)
 		return -1;
 	log_status_clear();
 	if (res.status != 0)

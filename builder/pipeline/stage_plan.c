@@ -34,6 +34,18 @@
 
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 
+/* A hook runs as root: it, and the directory it sits in (whoever may
+ * write there may replace it), must be ours or root's and writable by
+ * nobody else. */
+static int check_hook(const char *path, const char *origin, struct mkfr_error *err)
+{
+	autofree char *copy = xstrdup(path);
+	if (require_trusted_path(path, "hook", err) < 0 ||
+	    require_trusted_path(dirname(copy), "the hook directory", err) < 0)
+		return mkfr_error_prefix(err, "%s: key 'hooks'", origin);
+	return 0;
+}
+
 /* Shipped cleanup hooks (sorted), then the profile's, all executable. */
 static int resolve_hooks(struct build *b, struct mkfr_error *err)
 {
@@ -48,8 +60,11 @@ static int resolve_hooks(struct build *b, struct mkfr_error *err)
 		if (de->d_name[0] != '.')
 			strv_push(&names, de->d_name);
 	strv_sort(names);
-	for (size_t i = 0; names[i]; i++)
+	for (size_t i = 0; names[i]; i++) {
 		strv_pushf(&b->hooks, "%s/%s", dir, names[i]);
+		if (check_hook(b->hooks[i], "shipped", err) < 0)
+			return -1;
+	}
 
 	autostrv char **extra = profile_get_list(b->profile, "hooks");
 	for (size_t i = 0; extra && extra[i]; i++) {
@@ -58,6 +73,8 @@ static int resolve_hooks(struct build *b, struct mkfr_error *err)
 			return mkfr_fail_usage(err, "%s: key 'hooks': '%s' is not an executable file (%s)",
 					       profile_origin(b->profile, "hooks"), extra[i],
 					       path ? path : "?");
+		if (check_hook(path, profile_origin(b->profile, "hooks"), err) < 0)
+			return -1;
 		strv_push(&b->hooks, path);
 	}
 	return 0;
@@ -284,12 +301,16 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 				  env_cache && *env_cache ? "MKFR_CACHE_DIR" : "default");
 	}
 	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
+	/* --dry-run creates nothing, but refuses an untrusted cache all the same. */
+	if (cache_check_trusted(b->cache_dir, !b->opts->dry_run, err) < 0)
+		return -1;
 	autofree char *fetch_base = stale_work_name("fetch", getpid());
 	b->fetch_dir = cache_tmp_path(b->cache_dir, fetch_base);
 	b->signed_dir = path_join(b->fetch_dir, "real");
 	if (resolve_format(b, err) < 0 || resolve_reproducible(b, err) < 0 ||
 	    resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
 		return -1;
+	build_name_target(b);
 	if (resolve_emulation(b, err) < 0)
 		return -1;
 	b->base_cache_enabled = profile_get_bool(b->profile, "base_cache");
@@ -317,13 +338,20 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 			return mkfr_fail(err, errno, "cannot write the log %s", b->opts->log_path);
 	}
 	stale_cleanup(out_dir);
+	build_clean_stale_targets();
 	autofree char *cache_tmp = cache_part_dir(b->cache_dir, CACHE_TMP);
 	stale_cleanup_dir(cache_tmp);
 	if (enter_private_mount_namespace(err) < 0)
 		return -1;
+	/* The marker that this run is alive, before anything it leaves. */
+	b->owner_fd = stale_claim(b->work, err);
+	if (b->owner_fd < 0)
+		return -1;
 	if (mkdir(b->work, 0755) < 0)
 		return mkfr_fail(err, errno, "cannot create the work directory %s", b->work);
 	b->work_created = true;
+	if (build_make_target(b, err) < 0)
+		return -1;
 
 	log_info("building %s: %s/%s (%s) from %s", b->opts->profile_name,
 		 profile_get(b->profile, "suite"), b->arch->name, profile_get(b->profile, "variant"),
@@ -333,6 +361,7 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 
 static void plan_undo(struct build *b)
 {
+	build_drop_target(b);
 	if (b->work_created && !b->output_done) {
 		struct mkfr_error err;
 		umount_below(b->work);
@@ -343,6 +372,10 @@ static void plan_undo(struct build *b)
 	if (b->log_fd >= 0) {
 		close(b->log_fd);
 		b->log_fd = -1;
+	}
+	if (b->owner_fd >= 0) {
+		stale_release(b->work, b->owner_fd);
+		b->owner_fd = -1;
 	}
 }
 

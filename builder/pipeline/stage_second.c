@@ -30,7 +30,7 @@ char **stage_second_argv(const struct build *b)
 	char **argv = strv_new();
 	strv_push(&argv, b->debootstrap ? b->debootstrap : "debootstrap");
 	strv_push(&argv, "--second-stage");
-	strv_pushf(&argv, "--second-stage-target=%s", b->work);
+	strv_pushf(&argv, "--second-stage-target=%s", b->target);
 	strv_push(&argv, "--keep-debootstrap-dir");
 	return argv;
 }
@@ -38,7 +38,7 @@ char **stage_second_argv(const struct build *b)
 char **stage_second_env(const struct build *b)
 {
 	char **env = strv_new();
-	strv_pushf(&env, "DEBOOTSTRAP_DIR=%s/debootstrap", b->work);
+	strv_pushf(&env, "DEBOOTSTRAP_DIR=%s/debootstrap", b->target);
 	/* In a user namespace mknod fails, and debootstrap tests the target for
 	 * nodev by creating a device node, unless it believes it runs in an LXC
 	 * container (exactly what an unprivileged LXC container is: a user
@@ -107,7 +107,7 @@ static int second_run(struct build *b, struct mkfr_error *err)
 	struct debootstrap_progress progress;
 	struct spawn_result res;
 	debootstrap_progress_init(&progress, "second");
-	struct chroot_mounts mounts = { .root = b->work, .proc_sys = true };
+	struct chroot_mounts mounts = { .root = b->target, .proc_sys = true };
 	struct spawn_opts o = {
 		.argv = argv,
 		.env_extra = env,
@@ -120,7 +120,7 @@ static int second_run(struct build *b, struct mkfr_error *err)
 	emulation_spawn_opts(&b->emu, &o);
 	log_info("second: debootstrap --second-stage (configure under %s)",
 		 b->emu.native ? "the host kernel" : "emulation");
-	if (dpkg_unsafe_io(b, true, err) < 0)
+	if (spawn_require_shell_safe(argv, env, err) < 0 || dpkg_unsafe_io(b, true, err) < 0)
 		return -1;
 	if (spawn_run(&o, &res, err) < 0)
 		return -1;

@@ -22,7 +22,7 @@ static int setup_qemu_run(struct build *b, struct mkfr_error *err)
 	const char *probe = target_exec_probe_path(b->work);
 	if (!probe)
 		return mkfr_fail(err, ENOENT, "the first stage left no /usr/bin/true in %s", b->work);
-	b->emu.root = xstrdup(b->work);
+	b->emu.root = xstrdup(b->target);
 	b->emu.stage_dir = xstrdup(STAGE_DIR);
 	if (emulation_setup(&b->emu, probe, err) < 0)
 		return -1;

@@ -117,6 +117,9 @@ static int parse_file(const char *path, struct parsed_file *out, struct mkfr_err
 	*out = (struct parsed_file){ 0 };
 	if (read_whole_file(path, PROFILE_MAX_BYTES, &text, &len, &rerr) < 0)
 		return mkfr_fail_usage(err, "%s: cannot read profile: %s", path, rerr.msg);
+	/* A profile decides what root runs (hooks, mirrors, keyrings). */
+	if (require_trusted_path(path, "profile", err) < 0)
+		return -1;
 	if (strlen(text) != len) {
 		int line = 1;
 		for (const char *c = text; *c; c++)

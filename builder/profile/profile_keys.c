@@ -184,6 +184,16 @@ static bool is_path(const char *s)
 	return *s && !strchr(s, '\n');
 }
 
+/* A mirror URL reaches debootstrap, a shell script: nothing in it may be
+ * a character a shell acts on (the same set sys/spawn.h lets through). */
+static bool is_url_text(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("/._-+=:,@%~", *s))
+			return false;
+	return true;
+}
+
 static bool is_dir(const char *s)
 {
 	return *s == '/';
@@ -215,10 +225,12 @@ bool profile_value_valid(const struct profile_key *key, const char *v, const cha
 		*why = "unknown Debian architecture (see `mkforeignroot arches`)";
 		return arch_lookup(v) != NULL;
 	case KEY_URL:
-		*why = "must be an http://, https:// or file:// URL";
-		return (strncmp(v, "http://", 7) == 0 && v[7]) ||
-		       (strncmp(v, "https://", 8) == 0 && v[8]) ||
-		       (strncmp(v, "file:///", 8) == 0);
+		*why = "must be an http://, https:// or file:// URL of letters, digits and "
+		       "/ . _ - + = : , @ % ~ (percent-encode anything else)";
+		return ((strncmp(v, "http://", 7) == 0 && v[7]) ||
+			(strncmp(v, "https://", 8) == 0 && v[8]) ||
+			(strncmp(v, "file:///", 8) == 0)) &&
+		       is_url_text(v);
 	case KEY_ENUM: {
 		for (const char *const *c = key->choices; *c; c++)
 			if (strcmp(*c, v) == 0)

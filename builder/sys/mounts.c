@@ -55,7 +55,7 @@ int umount_below(const char *dir)
 		const char *p = points[n - 1];
 		if (strncmp(p, dir, dl) != 0 || (p[dl] != '/' && p[dl] != '\0'))
 			continue;
-		if (umount2(p, MNT_DETACH) == 0)
+		if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 			count++;
 		else if (errno != EINVAL && errno != ENOENT)
 			log_warn("cannot unmount %s: %s", p, strerror(errno));

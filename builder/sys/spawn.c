@@ -492,6 +492,28 @@ int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
 	return 0;
 }
 
+bool spawn_shell_safe(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      strchr("/._-+=:,@%~", *s)))
+			return false;
+	return true;
+}
+
+int spawn_require_shell_safe(char *const *argv, char *const *env, struct mkfr_error *err)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		if (!spawn_shell_safe(argv[i]))
+			return mkfr_fail(err, 0, "refusing to give %s the argument '%s': it holds a "
+					 "character a shell would act on", argv[0], argv[i]);
+	for (size_t i = 0; env && env[i]; i++)
+		if (!spawn_shell_safe(env[i]))
+			return mkfr_fail(err, 0, "refusing to give %s the variable '%s': it holds a "
+					 "character a shell would act on", argv[0], env[i]);
+	return 0;
+}
+
 void spawn_print_tail(const struct spawn_result *res, const char *what)
 {
 	if (res->tail_count == 0)

@@ -57,6 +57,14 @@ struct spawn_result {
  * interrupted by a signal (the child was then killed and reaped). */
 int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_error *err);
 
+/* debootstrap is a shell script of someone else's that evaluates some of
+ * what it is given (its CHROOT_CMD runs through `eval`).  Before we start
+ * it, every argument and extra variable must be made of characters no
+ * shell treats specially: letters, digits and / . _ - + = : , @ % ~.
+ * Fails naming the first value that is not. */
+int spawn_require_shell_safe(char *const *argv, char *const *env, struct mkfr_error *err);
+bool spawn_shell_safe(const char *s);
+
 /* Run argv (plain: no namespaces) for the first line it prints, as a new
  * string in *out ("debootstrap 1.0.128", "qemu-arm version 7.2.x"); a
  * failure to start, a non-zero exit or no output is an error. */

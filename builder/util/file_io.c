@@ -90,6 +90,21 @@ int read_whole_file(const char *path, size_t max_bytes, char **text, size_t *len
 	return 0;
 }
 
+int require_trusted_path(const char *path, const char *what, struct mkfr_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return mkfr_fail_usage(err, "%s %s: %s", what, path, strerror(errno));
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return mkfr_fail_usage(err, "%s %s is owned by uid %ld, neither you nor root: what it "
+				       "says runs as root; chown it", what, path, (long)st.st_uid);
+	if (st.st_mode & 0022)
+		return mkfr_fail_usage(err, "%s %s is writable by %s: what it says runs as root, so "
+				       "only its owner may change it; chmod go-w it", what, path,
+				       (st.st_mode & 0020) ? "its group" : "others");
+	return 0;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

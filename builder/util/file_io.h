@@ -23,6 +23,12 @@ int mkdir_parents(const char *file, mode_t mode, struct mkfr_error *err);
 int read_whole_file(const char *path, size_t max_bytes, char **text, size_t *len,
 		    struct mkfr_error *err);
 
+/* "Only what we own is trusted": is the file (or directory) at `path`,
+ * symlinks followed, owned by us or by root and writable by nobody else?
+ * Otherwise -1 with a usage error (exit 2) naming it, `what` it is, and
+ * the fix. */
+int require_trusted_path(const char *path, const char *what, struct mkfr_error *err);
+
 /* write(2) all of it, retrying short writes and EINTR.  -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);
 

@@ -30,9 +30,28 @@ out=$("$MKFR" --profile armel-bookworm --set suite=jessie "$T_DIR/o" 2>&1); rc=$
 echo "$out" | tail -n 1 | diag
 host_clean "unknown suite" "$T_DIR/o"
 
+# A hook that others may change is never run as root: refused before
+# anything starts.
+cp "${MKFR_SRCDIR:-.}/hooks/cleanup/90-apt-clean" "$T_DIR/open-hook"
+chmod 0777 "$T_DIR/open-hook"
+out=$("$MKFR" --profile i386-bookworm --set hooks="$T_DIR/open-hook" "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | tail -n 1 | grep -q "key 'hooks': hook $T_DIR/open-hook is writable by its group" ; ok $? "a hook writable by others: exit 2 ($rc), one line naming it"
+echo "$out" | tail -n 1 | diag
+host_clean "untrusted hook" "$T_DIR/o"
+
 # A profile hook that fails, after a real build up to the cleanup stage.
 # i386 is quick to build (the kernel usually runs it natively; the stage
 # finds that out by executing a target binary, else emulates it).
+#
+# OUT and its directory carry shell syntax, as CI job and branch names can:
+# debootstrap runs the path it is given through `eval` (its CHROOT_CMD), so
+# the build must only ever give it a path of its own naming.  Evaluated,
+# these names would create PWNED-* files (in the current directory: the
+# names hold no '/').
+hostile="$T_DIR/job \$(touch\${IFS}PWNED-dollar) \"dq\" 'sq' back\\slash"
+mkdir -p "$hostile" "$T_DIR/cwd"
+hostile_out="$hostile/img\`touch\${IFS}PWNED-tick\`\$(touch\${IFS}PWNED-out)"
+pwned() { find "$T_DIR" / /root /tmp /run -maxdepth 1 -name 'PWNED-*' 2>/dev/null; find "$T_DIR" -name 'PWNED-*'; }
 cat > "$T_DIR/failing-hook" <<'HOOK'
 #!/bin/sh
 echo "hook sees $MKFR_ARCH in $1"
@@ -41,12 +60,24 @@ echo "giving up on purpose" >&2
 exit 7
 HOOK
 chmod +x "$T_DIR/failing-hook"
-out=$("$MKFR" --profile i386-bookworm --set hooks="$T_DIR/failing-hook" "$T_DIR/o" 2>&1); rc=$?
+out=$(cd "$T_DIR/cwd" && "$MKFR" --profile i386-bookworm --set hooks="$T_DIR/failing-hook" "$hostile_out" 2>&1); rc=$?
 [ $rc -eq 1 ] ; ok $? "failing hook: exit 1 (got $rc)"
-echo "$out" | tail -n 1 | grep -q "cleanup: hook $T_DIR/failing-hook failed (exit 7): giving up on purpose" ; ok $? "failing hook: named, with its exit code and last line"
-echo "$out" | grep -q "hook sees i386 in $T_DIR/.mkfr-" ; ok $? "the hook ran on the built rootfs"
+echo "$out" | tail -n 1 | grep -qF "cleanup: hook $T_DIR/failing-hook failed (exit 7): giving up on purpose" ; ok $? "failing hook: named, with its exit code and last line"
+echo "$out" | grep -qE "^mkforeignroot:   failing-hook: hook sees i386 in /run/\.mkfr-[0-9]+-target/root\$" ; ok $? "the hook ran on the built rootfs, given a path of our own naming"
+echo "$out" | grep -q "foreign: [0-9]* packages unpacked" && echo "$out" | grep -q "second: [0-9]* packages configured"
+ok $? "both debootstrap stages ran with that OUT"
 echo "$out" | grep -q "setup_qemu: " ; ok $? "setup_qemu reported native or emulated i386"
 echo "$out" | grep "setup_qemu: " | diag
-host_clean "failing hook" "$T_DIR/o"
+[ -z "$(pwned)" ] ; ok $? "no name was evaluated by a shell: no PWNED file ($(pwned | tr '\n' ' '))"
+host_clean "failing hook" "$hostile_out"
+! ls -a "$hostile" | grep -q '^\.mkfr-' ; ok $? "failing hook: no work directory next to the hostile OUT"
+
+# The same names, a build that succeeds (the base the first one kept).
+out=$(cd "$T_DIR/cwd" && "$MKFR" --profile i386-bookworm "$hostile_out" 2>&1); rc=$?
+[ $rc -eq 0 ] && [ -x "$hostile_out/usr/bin/dpkg" ] && [ -s "$hostile_out.manifest.json" ]
+ok $? "a build into that OUT succeeds, with its manifest (exit $rc)"
+[ $rc -eq 0 ] || echo "$out" | tail -n 3 | diag
+[ -z "$(pwned)" ] ; ok $? "and evaluates nothing either"
+rm -rf "$hostile"
 
 done_testing

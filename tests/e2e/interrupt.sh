@@ -25,7 +25,7 @@ tail -n 2 "$T_DIR/int.out" | diag
 ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "SIGINT: no work directory"
 [ -z "$(our_mounts)" ] ; ok $? "SIGINT: no mount left"
 [ "$(binfmt_snapshot)" = "$before" ] ; ok $? "SIGINT: binfmt_misc entries as before"
-! pgrep -f "$T_DIR/.mkfr-" >/dev/null ; ok $? "SIGINT: no process of the build left"
+[ -z "$(build_processes "$BG_PID")" ] ; ok $? "SIGINT: no process of the build left"
 
 # --- SIGKILL, then the next run cleans up ---------------------------------
 start_bg "$T_DIR/kill.out" --profile armel-bookworm --binfmt global "$T_DIR/k"
@@ -35,12 +35,22 @@ kill -KILL "$BG_PID"
 wait "$BG_PID" 2>/dev/null
 killed=$BG_PID
 sleep 1
-! pgrep -f "$T_DIR/.mkfr-" >/dev/null ; ok $? "SIGKILL: the build's children died with it"
+[ -z "$(build_processes "$killed")" ] ; ok $? "SIGKILL: the build's children died with it"
 [ -z "$(our_mounts)" ] ; ok $? "SIGKILL: no mount left (mounts live in private namespaces)"
 ls -a "$T_DIR" | grep -q "^\.mkfr-$killed-k\$" ; ok $? "SIGKILL: the work directory is left (nothing could remove it)"
 ls /proc/sys/fs/binfmt_misc | grep -q "^mkforeignroot-arm-$killed\$" ; ok $? "SIGKILL: the entry is left on the host"
+ls -a "$T_DIR" | grep -q "^\.mkfr-$killed-k\.lock\$" ; ok $? "SIGKILL: its marker (.lock, no longer held) is left"
+ls -a /run | grep -q "^\.mkfr-$killed-target\$" ; ok $? "SIGKILL: its target alias directory in /run is left (empty: the bind died with it)"
+# A mount that only looks like a dead run's (its name, no marker): the
+# next run must leave it alone, mounted and full.
+decoy="$T_DIR/.mkfr-$killed-decoy"
+mkdir "$decoy" && mount -t tmpfs mkfr-e2e-decoy "$decoy" && echo keep > "$decoy/file"
 # The next run (here one that fails fast) cleans up and says so.
 out=$("$MKFR" --profile armel-bookworm --set mirror=http://127.0.0.1:9/debian "$T_DIR/k" 2>&1)
+mountpoint -q "$decoy" && [ "$(cat "$decoy/file" 2>/dev/null)" = keep ] ; ok $? "a mount named like a dead run's but without its marker is left alone"
+echo "$out" | grep -q "$decoy looks like a dead run's, but something is mounted there: left alone" ; ok $? "and the run says so"
+umount "$decoy" && rmdir "$decoy"
+! ls -a /run | grep -q "^\.mkfr-$killed-" ; ok $? "next run removes the dead run's target alias in /run"
 echo "$out" | grep -q "removed binfmt_misc entry mkforeignroot-arm-$killed left by an interrupted run" ; ok $? "next run removes the stale entry and says so"
 echo "$out" | grep -q "removed $T_DIR/.mkfr-$killed-k left by an interrupted run" ; ok $? "next run removes the stale work directory and says so"
 [ "$(binfmt_snapshot)" = "$before" ] ; ok $? "after cleanup: binfmt_misc entries as before"

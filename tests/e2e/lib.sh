@@ -87,6 +87,38 @@ host_entry_add() { # NAME MAGIC MASK INTERPRETER FLAGS
 	T_CLEANUPS="$T_CLEANUPS [ -e /proc/sys/fs/binfmt_misc/$1 ] && echo -1 > /proc/sys/fs/binfmt_misc/$1;"
 }
 
+# The fault-injection proxy (tests/helpers/fault-proxy) in the background;
+# $proxy is its URL.  stop_proxy ends it (t_cleanup does too).
+FAULT_PROXY=${MKFR_SRCDIR:-$(pwd)}/tests/helpers/fault-proxy
+proxy_pid=""
+start_proxy() { # start_proxy RULE...
+	"$FAULT_PROXY" "$@" >"$T_DIR/proxy.port" 2>"$T_DIR/proxy.log" &
+	proxy_pid=$!
+	T_PIDS="$T_PIDS $proxy_pid"
+	for _ in $(seq 1 50); do [ -s "$T_DIR/proxy.port" ] && break; sleep 0.1; done
+	proxy="http://127.0.0.1:$(cat "$T_DIR/proxy.port")"
+}
+stop_proxy() {
+	[ -n "$proxy_pid" ] || return 0
+	kill "$proxy_pid" 2>/dev/null
+	wait "$proxy_pid" 2>/dev/null
+	proxy_pid=""
+}
+
+# A cache shared by the tests of one suite run that are not about the cache
+# itself, so one cold build serves them all (base snapshots, .debs).  It
+# lives in the build tree (removed by `make clean`), never in /var/cache.
+use_shared_cache() {
+	MKFR_CACHE_DIR=${MKFR_BUILDDIR:-$(pwd)}/tests/e2e/shared-cache
+	mkdir -p -m 700 "$MKFR_CACHE_DIR"
+	export MKFR_CACHE_DIR
+}
+
+# Processes of the build with that pid, whatever they are (debootstrap,
+# dpkg, hooks): their command lines name the work directory
+# (.mkfr-PID-NAME) or the target alias (/run/.mkfr-PID-target/root).
+build_processes() { pgrep -f "\.mkfr-$1-" || true; }
+
 # Mounts of ours (work dirs, outputs) in the host's mount table.
 our_mounts() { findmnt -rn -o TARGET | grep -E '/\.mkfr-|mkfr-e2e' || true; }
 

@@ -155,6 +155,62 @@ int main(void)
 	free(abs);
 	profile_free(p);
 
+	/* Control characters: a value is one line of printable text. */
+	char *nl_set[] = { "mirror=http://a/debian\nX-Injected: yes", NULL };
+	write_profile("plain", "suite=bookworm\narch=armel\n");
+	ok(load("plain", nl_set, &p, &err) < 0 && err.exit_code == MKFR_EXIT_USAGE,
+	   "a newline in a --set value is refused (exit 2)");
+	contains(err.msg, "--set:1: key 'mirror': the value contains the control character 0x0a",
+		 "naming --set:N, the key and the character");
+	write_profile("esc", "suite=bookworm\narch=armel\nhostname=box\x1b[2J\n");
+	ok(load("esc", NULL, &p, &err) < 0, "an escape character in a file value is refused");
+	contains(err.msg, "esc.profile:3: key 'hostname': the value contains the control character 0x1b",
+		 "with FILE:LINE");
+	char nul_path[600];
+	snprintf(nul_path, sizeof(nul_path), "%s/nul.profile", dir);
+	FILE *nf = fopen(nul_path, "w");
+	fwrite("suite=bookworm\narch=armel\ndescription=a\0b\n", 1, 42, nf);
+	fclose(nf);
+	ok(load("nul", NULL, &p, &err) < 0, "a NUL byte in a profile is refused");
+	contains(err.msg, "nul.profile:3: a NUL byte", "with FILE:LINE");
+	char *shell_set[] = { "mirror=http://mirror.example/$(id)", NULL };
+	ok(load("plain", shell_set, &p, &err) < 0, "a mirror URL with shell characters is refused");
+	contains(err.msg, "percent-encode", "saying what to do");
+
+	/* inherit= of something that is not a small regular file: refused at
+	 * once, never waited on (a FIFO) or read without end (/dev/zero). */
+	char fifo[600];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.profile", dir);
+	ok(mkfifo(fifo, 0600) == 0, "a FIFO named like a profile");
+	write_profile("fromfifo", "inherit=./fifo.profile\n");
+	alarm(10); /* a hang fails the test instead of stalling it */
+	ok(load("fromfifo", NULL, &p, &err) < 0, "inheriting a FIFO fails without waiting");
+	contains(err.msg, "not a regular file", "saying why");
+	write_profile("fromzero", "inherit=/dev/zero\n");
+	ok(load("fromzero", NULL, &p, &err) < 0 && err.exit_code == MKFR_EXIT_USAGE,
+	   "inheriting /dev/zero fails (exit 2) instead of growing without bound");
+	alarm(0);
+	char big_path[600];
+	snprintf(big_path, sizeof(big_path), "%s/big.profile", dir);
+	FILE *bf = fopen(big_path, "w");
+	fputs("suite=bookworm\narch=armel\n", bf);
+	for (int i = 0; i < 70000; i++)
+		fputs("# padding padding\n", bf);
+	fclose(bf);
+	ok(load("big", NULL, &p, &err) < 0, "a profile over 1 MiB is refused");
+	contains(err.msg, "larger than", "saying so");
+
+	/* Only what we own is trusted: a profile anyone may edit is refused. */
+	write_profile("shared", "suite=bookworm\narch=armel\n");
+	char shared[600];
+	snprintf(shared, sizeof(shared), "%s/shared.profile", dir);
+	chmod(shared, 0666);
+	ok(load("shared", NULL, &p, &err) < 0 && err.exit_code == MKFR_EXIT_USAGE,
+	   "a profile writable by others is refused (exit 2)");
+	contains(err.msg, "shared.profile is writable by its group", "naming it and why");
+	write_profile("fromshared", "inherit=shared\n");
+	ok(load("fromshared", NULL, &p, &err) < 0, "and so is inheriting one");
+
 	is_str(profile_key_suggest("hostnmae"), "hostname", "transposition suggestion");
 	ok(profile_key_suggest("zzzzzzzz") == NULL, "no suggestion for nonsense");
 	return tap_done();
