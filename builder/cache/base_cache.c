@@ -7,6 +7,7 @@
 #include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/file_io.h"
+#include "util/log.h"
 #include "util/sha256.h"
 #include "util/strv.h"
 
@@ -80,8 +81,15 @@ char *base_cache_lookup(const char *cache_dir, const struct base_cache_key *key)
 {
 	autofree char *snapshot = cache_base_snapshot_path(cache_dir, key->id);
 	autofree char *key_path = cache_base_key_path(cache_dir, key->id);
-	if (access(snapshot, R_OK) != 0)
+	struct stat st;
+	if (lstat(snapshot, &st) < 0)
 		return NULL;
+	/* It is unpacked as root: only a file of ours alone is an entry. */
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		log_warn("base cache: %s is not a regular file that only you can write: ignored",
+			 snapshot);
+		return NULL;
+	}
 	/* Last used: what `cache prune --unused-for` goes by. */
 	utimensat(AT_FDCWD, key_path, NULL, 0);
 	return steal_pointer(&snapshot);

@@ -24,11 +24,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The SHA256 recorded when the binary was extracted: does it still match? */
+/* The SHA256 recorded when the binary was extracted: does it still match?
+ * And is the binary ours alone (it is run as root)? */
 static bool cached_binary_intact(const char *bin, const char *sum_path)
 {
 	struct mkfr_error ignored;
 	char want[SHA256_HEX_SIZE], got[SHA256_HEX_SIZE];
+	struct stat st;
+	if (lstat(bin, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return false;
 	autofclose FILE *f = fopen(sum_path, "re");
 	if (!f || fscanf(f, "%64s", want) != 1 || !sha256_hex_valid(want))
 		return false;
@@ -157,6 +161,8 @@ int emulator_cache_obtain(const struct emulator_request *req, char **path_out,
 		return mkfr_fail_usage(err, "emulator from mirror: unknown qemu target '%s'",
 				       req->qemu_target);
 
+	if (cache_check_trusted(cache, true, err) < 0)
+		return mkfr_error_prefix(err, "emulator");
 	autoclose int in_use = cache_use_lock(cache, false, err);
 	if (in_use < 0)
 		return mkfr_error_prefix(err, "emulator");

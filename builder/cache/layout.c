@@ -1,10 +1,17 @@
 #include "cache/layout.h"
 
 #include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/file_io.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SYSTEM_CACHE_DIR "/var/cache/mkforeignroot"
 #define BASE_SNAPSHOT_SUFFIX ".tar.zst"
@@ -17,6 +24,79 @@ static const char *const part_names[CACHE_PART_COUNT] = {
 	[CACHE_EMULATORS] = "emulators",
 	[CACHE_TMP] = "tmp",
 };
+
+static int untrusted(const char *path, const struct stat *st, struct mkfr_error *err)
+{
+	if (st->st_uid != geteuid())
+		return mkfr_fail_usage(err, "cache: %s is owned by uid %ld, not by you (uid %ld): "
+				       "builds run what the cache holds as root, so it must be yours "
+				       "alone; chown it, or use another cache_dir", path,
+				       (long)st->st_uid, (long)geteuid());
+	return mkfr_fail_usage(err, "cache: %s is writable by %s: builds run what the cache "
+			       "holds as root, so only you may change it; chmod go-w it, or use "
+			       "another cache_dir", path, (st->st_mode & 0020) ? "its group" : "others");
+}
+
+static bool trusted(const struct stat *st)
+{
+	return st->st_uid == geteuid() && !(st->st_mode & 0022);
+}
+
+/* Every directory below dirfd (consumed), never through a symlink. */
+static int check_below(int dirfd, const char *shown, struct mkfr_error *err)
+{
+	autoclosedir DIR *d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return mkfr_fail(err, errno, "cache: cannot read %s", shown);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		autofree char *path = path_join(shown, de->d_name);
+		if (!trusted(&st))
+			return untrusted(path, &st, err);
+		int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return mkfr_fail(err, errno, "cache: cannot open %s", path);
+		if (check_below(sub, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cache_check_trusted(const char *cache_dir, bool create, struct mkfr_error *err)
+{
+	struct stat st;
+	if (lstat(cache_dir, &st) < 0) {
+		if (errno != ENOENT)
+			return mkfr_fail(err, errno, "cache: cannot examine %s", cache_dir);
+		if (!create)
+			return 0;
+		if (mkdir_p(cache_dir, 0755, err) < 0)
+			return -1;
+		if (lstat(cache_dir, &st) < 0)
+			return mkfr_fail(err, errno, "cache: cannot examine %s", cache_dir);
+	}
+	if (S_ISLNK(st.st_mode))
+		return mkfr_fail_usage(err, "cache: %s is a symbolic link: the cache is opened without "
+				       "following links; set cache_dir to the directory it points to",
+				       cache_dir);
+	if (!S_ISDIR(st.st_mode))
+		return mkfr_fail_usage(err, "cache: %s is not a directory", cache_dir);
+	if (!trusted(&st))
+		return untrusted(cache_dir, &st, err);
+	int fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return mkfr_fail(err, errno, "cache: cannot open %s", cache_dir);
+	return check_below(fd, cache_dir, err);
+}
 
 const char *cache_default_dir(void)
 {

@@ -33,6 +33,16 @@ enum cache_part {
 	CACHE_PART_COUNT
 };
 
+/* The trust model: the cache holds what builds run as root (emulators,
+ * base snapshots unpacked as root, .debs dpkg installs), so only the user
+ * running the build may be able to change it.  cache_dir itself must be a
+ * real directory (not a symlink), and it and every directory below it
+ * owned by this user and writable by nobody else; otherwise this refuses
+ * with one line naming the path and the fix (exit 2).  A cache_dir that
+ * does not exist is created (0755) when `create`, else is fine (nothing to
+ * trust yet). */
+int cache_check_trusted(const char *cache_dir, bool create, struct mkfr_error *err);
+
 /* $MKFR_CACHE_DIR when set, else the system cache directory. */
 const char *cache_default_dir(void);
 /* The part's directory name (for listings). */

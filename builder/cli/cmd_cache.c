@@ -205,6 +205,11 @@ int cmd_cache(int argc, char **argv)
 		log_error("cache %s: unexpected argument '%s'", what, argv[optind]);
 		return MKFR_EXIT_USAGE;
 	}
+	struct mkfr_error err;
+	if (cache_check_trusted(cache_dir, false, &err) < 0) {
+		log_error("%s", err.msg);
+		return err.exit_code;
+	}
 	if (strcmp(what, "list") == 0) {
 		if (all || dry_run || days_given) {
 			log_error("cache list: --all, --unused-for and --dry-run belong to prune");

@@ -65,6 +65,28 @@ mkdir -p "$T_DIR/notroot"
 out=$("$MKFR" run "$T_DIR/notroot" -- true 2>&1); rc=$?
 [ $rc -eq 125 ] && echo "$out" | grep -q 'does not look like a Debian rootfs' ; ok $? "run on a plain directory: exit 125 and a reason"
 
+# A rootfs's own files are data: a FIFO where /usr/bin/true should be must
+# not make run wait for a writer (it used to hang there for ever).
+mkdir -p "$T_DIR/fiforoot/usr/bin" "$T_DIR/fiforoot/run"
+mkfifo "$T_DIR/fiforoot/usr/bin/true"
+out=$(timeout 20 "$MKFR" run "$T_DIR/fiforoot" -- true 2>&1); rc=$?
+[ $rc -eq 125 ] ; ok $? "run on a rootfs whose /usr/bin/true is a FIFO: exit 125 at once, no hang (got $rc)"
+echo "$out" | tail -n 1 | diag
+
+# An untrusted cache is refused before anything starts, in one line.
+mkdir -m 0777 "$T_DIR/open-cache"
+out=$("$MKFR" --dry-run --profile armel-bookworm --cache-dir "$T_DIR/open-cache" "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "cache: $T_DIR/open-cache is writable by its group: .* chmod go-w" ; ok $? "a cache_dir others can write to: exit 2, one line naming it and the fix"
+mkdir -m 0700 "$T_DIR/their-cache" && chown 65534 "$T_DIR/their-cache"
+out=$("$MKFR" cache list --cache-dir "$T_DIR/their-cache" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "is owned by uid 65534, not by you" ; ok $? "a cache_dir of another user: cache list refuses too"
+mkdir -m 0700 -p "$T_DIR/deep-cache/debs" && chmod 0775 "$T_DIR/deep-cache/debs"
+out=$("$MKFR" --dry-run --profile armel-bookworm --cache-dir "$T_DIR/deep-cache" "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "deep-cache/debs is writable by its group" ; ok $? "so is a cache with one directory inside that others can write to"
+ln -s "$T_DIR/deep-cache" "$T_DIR/link-cache"
+out=$("$MKFR" --dry-run --profile armel-bookworm --cache-dir "$T_DIR/link-cache" "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "link-cache is a symbolic link" ; ok $? "and a cache_dir that is a symbolic link"
+
 # OUT on a nodev or noexec filesystem is refused before anything starts.
 for opt in nodev noexec; do
 	mkdir -p "$T_DIR/$opt"

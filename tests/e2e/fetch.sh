@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_network
-PROXY=${MKFR_SRCDIR:-.}/tests/helpers/fault-proxy
 cache=$MKFR_CACHE_DIR
 dead=http://127.0.0.1:9/debian
 mirror=$(host_mirror)
@@ -55,6 +54,14 @@ out2=$("$MKFR" --profile armel-bookworm --offline --cache-dir "$T_DIR/empty-cach
 [ $rc -eq 1 ] && echo "$out2" | tail -n 1 | grep -q "offline: no .*InRelease in the cache: build once with the network" ; ok $? "--offline with an empty cache: exit 1 and why"
 nothing_left "offline, empty cache" "$T_DIR/o"
 
+# A link planted in the cache where the in-use lock lives: never followed,
+# nothing created where it points.
+planted="$T_DIR/planted-cache"
+mkdir -m 0700 "$planted" && ln -s "$T_DIR/victim" "$planted/.in-use"
+out2=$("$MKFR" --profile armel-bookworm --cache-dir "$planted" --stop-after resolve "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ ! -e "$T_DIR/victim" ] ; ok $? "a symlink planted at CACHE/.in-use is not followed (exit $rc, nothing at its target)"
+echo "$out2" | tail -n 1 | diag
+
 # --- signatures ------------------------------------------------------------------
 removed=/usr/share/keyrings/debian-archive-removed-keys.gpg
 out2=$("$MKFR" --profile armel-bookworm --set keyring=$removed --stop-after fetch "$T_DIR/o" 2>&1); rc=$?
@@ -97,19 +104,28 @@ echo "$out2" | tail -n 1 | diag
 unset GNUPGHOME
 
 # --- broken downloads, through the fault proxy -----------------------------------------
-proxy_pid=""
-start_proxy() { # start_proxy RULE...: $proxy is its URL
-	"$PROXY" "$@" >"$T_DIR/proxy.port" 2>"$T_DIR/proxy.log" &
-	proxy_pid=$!
-	T_PIDS="$T_PIDS $proxy_pid"
-	for _ in $(seq 1 50); do [ -s "$T_DIR/proxy.port" ] && break; sleep 0.1; done
-	proxy="http://127.0.0.1:$(cat "$T_DIR/proxy.port")"
-}
-stop_proxy() { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null; }
 through_proxy() { # through_proxy NAME: a fetch with an empty cache of its own
 	"$MKFR" --profile armel-bookworm --set proxy="$proxy" --cache-dir "$T_DIR/c-$1" \
 		--stop-after fetch "$T_DIR/o" > "$T_DIR/$1.out" 2>&1
 }
+
+# A mirror in mid-sync (item 12 of the trust review): its plain
+# Packages.xz no longer matches the signed InRelease.  apt's way out is the
+# by-hash copy, which a mirror keeps consistent: with it, the build goes on.
+start_proxy --flip-byte "/binary-armel/Packages.xz"
+through_proxy psync; rc=$?
+[ $rc -eq 0 ] && grep -q "binary-armel/by-hash/SHA256/" "$T_DIR/proxy.log" &&
+	! grep -q "binary-armel/Packages.xz" "$T_DIR/proxy.log" ; ok $? "a changed plain index, a correct by-hash copy: fetched by hash, built"
+stop_proxy
+# Without the by-hash copy: tried again once after a pause, then one line
+# naming the file and saying the mirror looks mid-sync.
+start_proxy --status "/by-hash/:404" --flip-byte "/binary-armel/Packages.xz"
+through_proxy pnosync; rc=$?
+tail -n 1 "$T_DIR/pnosync.out" | diag
+[ $rc -eq 1 ] && tail -n 1 "$T_DIR/pnosync.out" |
+	grep -q "binary-armel/Packages.xz: SHA256 mismatch (got .*, its signed Release says .*): the mirror looks mid-sync (its by-hash copy is missing)" ; ok $? "and without it: exit 1, one line naming the file, the mismatch and a mirror mid-sync"
+[ "$(grep -c 'binary-armel/Packages.xz' "$T_DIR/proxy.log")" -eq 2 ] ; ok $? "the plain index was tried twice ($(grep -c 'binary-armel/Packages.xz' "$T_DIR/proxy.log"))"
+stop_proxy
 
 start_proxy --status "/bash_:404"
 through_proxy p404; rc=$?
