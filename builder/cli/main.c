@@ -2,8 +2,11 @@
  * it exits; each subcommand lives in its own cmd_*.c (cli/commands.h). */
 #include "cli/commands.h"
 
+#include <linux/close_range.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -20,6 +23,12 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	/* Whatever descriptors we were started with (a CI runner's, a
+	 * terminal multiplexer's, a directory fd that would let a command in
+	 * `run` walk out of its chroot) reach no child of ours: close-on-exec
+	 * from the start.  Not closed outright: a caller may name one for us
+	 * to write to. */
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (argc >= 2)
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 			if (strcmp(argv[1], commands[i].name) == 0)

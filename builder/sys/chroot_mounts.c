@@ -59,11 +59,19 @@ static int mount_proc_sys(const char *root)
 	if (is_dir_in_root(root, "/sys")) {
 		if (mount_at(root, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL) < 0)
 			return -1;
-		/* Read-only: a postinst has no business changing the host's
+		/* Read-only, and every mount below it too (cgroups, securityfs,
+		 * debugfs...): a remount would make only the top one read-only.
+		 * Nothing in the rootfs has any business changing the host's
 		 * kernel settings. */
-		if (mount_at(root, "/sys", NULL, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-			     MS_NODEV | MS_NOEXEC, NULL) < 0)
+		autoclose int sys = open_in_root(root, "/sys", O_NOFOLLOW | O_DIRECTORY);
+		struct mount_attr attr = {
+			.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				    MOUNT_ATTR_NOEXEC,
+		};
+		if (sys < 0 || mount_setattr(sys, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+			fprintf(stderr, "cannot make %s/sys read-only: %s\n", root, strerror(errno));
 			return -1;
+		}
 	}
 	return 0;
 }

@@ -71,6 +71,15 @@ done
 [ $rc -eq 7 ] ; ok $? "run returns the command's exit status (7, got $rc)"
 "$MKFR" run "$out" -- sh -c 'test -c /dev/null && test -e /proc/self/stat && test -d /sys/kernel && test -c /dev/pts/ptmx'
 ok $? "run provides /dev, /proc, /sys and devpts"
+# /sys is read-only in run, and so is every mount below it (cgroups,
+# securityfs...): a remount of the top alone left those writable.
+rw=$("$MKFR" run "$out" -- sh -c "awk '\$5 ~ \"^/sys(/|\$)\" && \$6 !~ /(^|,)ro(,|\$)/ { print \$5 }' /proc/self/mountinfo")
+n_sys=$("$MKFR" run "$out" -- sh -c "awk '\$5 ~ \"^/sys(/|\$)\"' /proc/self/mountinfo | wc -l")
+[ -z "$rw" ] && [ "$n_sys" -ge 1 ] ; ok $? "run: /sys and all $n_sys mounts at or below it are read-only${rw:+ (writable: $rw)}"
+# Descriptors we were started with reach no command: fd 9 open here.
+fds=$(exec 9</etc/hostname; "$MKFR" run "$out" -- sh -c 'ls /proc/self/fd' | tr '\n' ' ')
+case " $fds " in *" 9 "*) r=1 ;; *) r=0 ;; esac
+ok $r "run: an inherited fd 9 does not reach the command (it sees: $fds)"
 "$MKFR" run --binfmt global "$out" -- true ; ok $? "run --binfmt global works"
 [ "$(binfmt_snapshot)" = "$before" ] ; ok $? "and removes its global entry"
 [ "$(tree_sum)" = "$tree_before" ] ; ok $? "run left the rootfs exactly as it was"
