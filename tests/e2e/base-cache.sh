@@ -150,10 +150,15 @@ diag < "$T_DIR/list.out"
 [ $rc -eq 0 ] && grep -q "removed 0 base snapshot(s) and 0 .deb(s)" "$T_DIR/prune0.out" && [ "$(snapshots)" -eq 1 ] ; ok $? "prune: everything was used within 30 days: nothing removed"
 old_deb=$(ls "$cache"/debs/*.deb | head -n 1)
 touch -d '40 days ago' "$key" "$old_deb"
+# What a SIGKILLed run leaves in tmp/: the pid of a process that has ended.
+dead_pid=$(sh -c 'echo $$')
+mkdir -p "$cache/tmp/.mkfr-$dead_pid-fetch/real"
 "$MKFR" cache prune --dry-run > "$T_DIR/prune-n.out" 2>&1
 [ "$(snapshots)" -eq 1 ] && [ -e "$old_deb" ] && grep -q "would remove 1 base snapshot(s) and 1 .deb(s)" "$T_DIR/prune-n.out" ; ok $? "prune --dry-run: says what, removes nothing"
+[ -d "$cache/tmp/.mkfr-$dead_pid-fetch" ] ; ok $? "prune --dry-run: not even a dead run's leftovers in tmp/"
 "$MKFR" cache prune > "$T_DIR/prune1.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && [ "$(snapshots)" -eq 0 ] && [ ! -e "$old_deb" ] && [ -n "$(ls "$cache"/debs/*.deb)" ] ; ok $? "prune: the entry and the .deb unused for 40 days are removed, the rest kept"
+[ ! -e "$cache/tmp/.mkfr-$dead_pid-fetch" ] ; ok $? "prune: and the dead run's leftovers in tmp/"
 cat "$T_DIR/prune1.out" | diag
 "$MKFR" cache prune --unused-for soon > /dev/null 2>&1; [ $? -eq 2 ] ; ok $? "prune --unused-for soon: exit 2"
 
