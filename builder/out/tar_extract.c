@@ -56,10 +56,27 @@ static char *path_below(const char *root, const char *name)
 	return xasprintf("%s%s", root, name + 1);
 }
 
+/* The tarball itself is bad: EBADMSG (tar_extract.h), whatever libarchive
+ * says, so a caller can tell it from a target that cannot be written. */
 static int read_failed(struct archive *r, const char *tarball, struct mkfr_error *err)
 {
-	return mkfr_fail(err, archive_errno(r) > 0 ? archive_errno(r) : 0, "%s is damaged: %s", tarball,
-			 archive_error_string(r) ? archive_error_string(r) : "libarchive failed");
+	mkfr_fail(err, 0, "%s is damaged: %s", tarball,
+		  archive_error_string(r) ? archive_error_string(r) : "libarchive failed");
+	err->errnum = EBADMSG;
+	return -1;
+}
+
+/* A warning of the disk writer is a failure when the disk is the cause
+ * (full, read-only, failing); others (a time or an xattr a filesystem
+ * cannot keep) stay warnings, as for GNU tar. */
+static bool write_status_failed(struct archive *w, int status)
+{
+	if (status >= ARCHIVE_OK)
+		return false;
+	if (status < ARCHIVE_WARN)
+		return true;
+	int e = archive_errno(w);
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
 }
 
 static int write_failed(struct archive *w, const char *path, struct mkfr_error *err)
@@ -80,7 +97,9 @@ static int copy_data(struct archive *r, struct archive *w, const char *tarball, 
 			return 0;
 		if (s < ARCHIVE_WARN)
 			return read_failed(r, tarball, err);
-		if (archive_write_data_block(w, buf, size, offset) < ARCHIVE_WARN)
+		/* The disk writer says ARCHIVE_WARN for a failed write(2) (a
+		 * full disk): the file would be silently short. */
+		if (archive_write_data_block(w, buf, size, offset) < ARCHIVE_OK)
 			return write_failed(w, path, err);
 		stats->bytes += size;
 	}
@@ -123,19 +142,22 @@ int tar_extract_tree(const char *tarball, const char *root, struct tar_stats *st
 					 strsignal(signals_pending()), tarball);
 		const char *name = archive_entry_pathname(e);
 		const char *link = archive_entry_hardlink(e);
-		if (!name || !name_is_safe(name) || (link && !name_is_safe(link)))
-			return mkfr_fail(err, 0, "%s is damaged: unexpected entry name %s", tarball,
-					 name ? name : "(none)");
+		if (!name || !name_is_safe(name) || (link && !name_is_safe(link))) {
+			mkfr_fail(err, 0, "%s is damaged: unexpected entry name %s", tarball,
+				  name ? name : "(none)");
+			err->errnum = EBADMSG;
+			return -1;
+		}
 		autofree char *path = path_below(root, name);
 		autofree char *link_path = link ? path_below(root, link) : NULL;
 		archive_entry_copy_pathname(e, path);
 		if (link)
 			archive_entry_copy_hardlink(e, link_path);
-		if (archive_write_header(w, e) < ARCHIVE_WARN)
+		if (write_status_failed(w, archive_write_header(w, e)))
 			return write_failed(w, path, err);
 		if (archive_entry_size(e) > 0 && !link && copy_data(r, w, tarball, path, stats, err) < 0)
 			return -1;
-		if (archive_write_finish_entry(w) < ARCHIVE_WARN)
+		if (write_status_failed(w, archive_write_finish_entry(w)))
 			return write_failed(w, path, err);
 		stats->entries++;
 	}

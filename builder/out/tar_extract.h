@@ -12,7 +12,8 @@
 
 /* `root` must exist; what the tarball holds is created inside it.  Fails
  * (with the tree half unpacked: the caller removes it) on a damaged
- * tarball or when a signal is pending (signals.h). */
+ * tarball (err->errnum EBADMSG), a target that cannot be written (its
+ * errno: ENOSPC...), or when a signal is pending (signals.h). */
 int tar_extract_tree(const char *tarball, const char *root, struct tar_stats *stats,
 		     struct mkfr_error *err);
 

@@ -5,6 +5,7 @@
 #include "util/log.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +48,22 @@ const char *pipeline_stage_names(void)
 	return names;
 }
 
+/* For the fault-injection tests only (tests/e2e/fault-matrix.sh): with
+ * MKFR_TEST_PAUSE_BEFORE=STAGE the build says so and waits at that stage
+ * boundary until a signal arrives (at most a minute), so a test can
+ * interrupt it exactly there. */
+static void test_pause_before(const char *stage)
+{
+	const char *at = getenv("MKFR_TEST_PAUSE_BEFORE");
+	if (!at || strcmp(at, stage) != 0)
+		return;
+	log_info("test: paused before %s", stage);
+	for (int i = 0; i < 600 && !signals_pending(); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int pipeline_run(struct build *b, struct mkfr_error *err)
 {
 	const struct stage *undo_stack[N_STAGES];
@@ -57,6 +74,7 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 
 	for (size_t i = 0; i < N_STAGES; i++) {
 		const struct stage *s = stages[i];
+		test_pause_before(s->name);
 		if (signals_pending()) {
 			r = mkfr_fail(err, 0, "interrupted by %s", strsignal(signals_pending()));
 			break;
@@ -81,6 +99,9 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 		}
 	}
 
+	/* Every stage ran: what the build made is kept.  Anything else (a
+	 * failure, a signal, --stop-after) is undone entirely. */
+	b->completed = r == 0;
 	if (r < 0 && signals_pending())
 		log_info("interrupted: cleaning up (this takes a few seconds)");
 	/* Unwind in reverse.  A second Ctrl-C must not cut this short: the

@@ -87,9 +87,11 @@ static int base_restore_run(struct build *b, struct mkfr_error *err)
 			 (double)stats.bytes / 1e6, log_seconds_since(&t0));
 		return 0;
 	}
-	if (signals_pending()) {
+	/* A full disk or an interrupt is the build's failure, not the entry's:
+	 * the entry stays for the next build. */
+	if (signals_pending() || xerr.errnum != EBADMSG) {
 		*err = xerr;
-		return -1;
+		return mkfr_error_prefix(err, "base cache: cannot unpack %.12s", b->base_key.id);
 	}
 	/* A damaged entry must not fail builds until someone prunes it. */
 	log_warn("base cache: entry %.12s is unusable (%s): removed; building in full",

@@ -207,7 +207,7 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 	}
 	json_object_put(root);
 	if (r < 0)
-		return mkfr_error_prefix(err, "OUT %s is complete, but its manifest is not written",
+		return mkfr_error_prefix(err, "the manifest of %s is not written (so OUT is removed too)",
 					 b->out);
 	log_info("manifest: %s (%zu packages, %zu with the .deb's SHA256)", b->manifest_path,
 		 b->installed_count, with_sha);

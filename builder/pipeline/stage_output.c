@@ -45,6 +45,7 @@ static int output_directory(struct build *b, struct mkfr_error *err)
 		return mkfr_fail(err, errno, "cannot move the rootfs to %s", b->out);
 	}
 	b->output_done = true;
+	b->out_created = true;
 	sync_parent(b->out);
 	return 0;
 }
@@ -78,6 +79,7 @@ static int output_tarball(struct build *b, struct mkfr_error *err)
 		return mkfr_fail(err, errno, "cannot move the tarball to %s", b->out);
 	}
 	b->out_part_created = false;
+	b->out_created = true;
 	sync_parent(b->out);
 	log_info("output: %llu entries, %.1f MiB of file data", (unsigned long long)stats.entries,
 		 (double)stats.bytes / (1024.0 * 1024.0));
@@ -100,6 +102,16 @@ static void output_undo(struct build *b)
 	if (b->out_part_created && unlink(b->out_part) < 0 && errno != ENOENT)
 		log_warn("could not remove %s: %s", b->out_part, strerror(errno));
 	b->out_part_created = false;
+	if (b->out_created && !b->completed) {
+		/* A later stage (the manifest) failed or was interrupted: no OUT
+		 * without everything that belongs to it. */
+		struct mkfr_error err;
+		if (remove_tree(b->out, &err) < 0)
+			log_warn("could not remove %s: %s", b->out, err.msg);
+		else
+			log_info("removed %s: the build did not complete", b->out);
+		b->out_created = false;
+	}
 }
 
 const struct stage stage_output = { "output", output_run, output_undo };

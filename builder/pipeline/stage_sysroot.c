@@ -44,7 +44,7 @@ static int sysroot_run(struct build *b, struct mkfr_error *err)
 
 static void sysroot_undo(struct build *b)
 {
-	if (!b->sysroot_files_written || b->output_done)
+	if (!b->sysroot_files_written || b->completed)
 		return;
 	/* They name an OUT that never appeared. */
 	unlink(b->toolchain_cmake);

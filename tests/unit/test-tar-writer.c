@@ -17,6 +17,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -313,8 +314,18 @@ static void test_output_stage(void)
 	ok(stage_output.run(&b, &err) == 0, "output stage writes the tarball");
 	ok(access(out, F_OK) == 0 && access(part, F_OK) != 0 && access(work, F_OK) != 0 && !b.work_created,
 	   "OUT exists; the temp file and the work directory are gone");
+	b.completed = true; /* as pipeline_run says when every stage ran */
 	stage_output.undo(&b);
-	ok(access(out, F_OK) == 0, "undo after success keeps OUT");
+	ok(access(out, F_OK) == 0, "undo after a complete build keeps OUT");
+
+	/* A later stage (the manifest) failed: OUT goes too. */
+	ok(run(cmd) == 0, "a work directory again");
+	unlink(out);
+	b.work_created = true;
+	b.completed = false;
+	ok(stage_output.run(&b, &err) == 0 && access(out, F_OK) == 0, "the tarball again");
+	stage_output.undo(&b);
+	ok(access(out, F_OK) != 0, "undo of a build that did not complete removes OUT");
 
 	unlink(out);
 	ok(run(cmd) == 0, "a work directory again");
@@ -379,6 +390,19 @@ static void test_extract(void)
 	snprintf(cmd, sizeof(cmd), "diff -r --no-dereference -x dev '%s' '%s'", root, x);
 	ok(run(cmd) == 0, "extract: file contents are the same");
 
+	/* A full disk: libarchive only warns when write(2) fails, which must
+	 * not leave short files behind a success. */
+	snprintf(x, sizeof(x), "%s/full", base);
+	mkdir(x, 0700);
+	if (mount("mkfr-test-full", x, "tmpfs", 0, "size=1m") == 0) {
+		ok(tar_extract_tree(snap, x, &rs, &err) < 0, "extract onto a full disk fails");
+		ok(err.errnum == ENOSPC, "with ENOSPC, not as a damaged tarball (%s)", err.msg);
+		umount(x);
+	} else {
+		ok(0, "a 1 MiB tmpfs to fill: %s", strerror(errno));
+	}
+	rmdir(x);
+
 	/* The skip filter: ./dev and everything below it left out. */
 	int calls = 0;
 	o.skip = skip_dev;
@@ -400,6 +424,7 @@ static void test_extract(void)
 	mkdir(x, 0700);
 	ok(tar_extract_tree(snap, x, &rs, &err) < 0, "truncated: refused");
 	contains(err.msg, "damaged", "truncated: said to be damaged");
+	ok(err.errnum == EBADMSG, "truncated: EBADMSG, so the base cache drops the entry");
 }
 
 /* A tarball that is not ours, with names that climb out of the root. */
@@ -435,10 +460,8 @@ static void test_extract_refuses_escapes(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root (owners, device nodes, security.capability)\n");
-		return 0;
-	}
+	if (geteuid() != 0)
+		tap_skip_all("needs root (owners, device nodes, security.capability)");
 	must(mkdtemp(base) != NULL, "mkdtemp");
 	make_tree();
 	test_format_names();
