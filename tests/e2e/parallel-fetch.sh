@@ -11,7 +11,6 @@ need_network
 BUILD=${MKFR_BUILDDIR:-$(pwd)}
 SRC=${MKFR_SRCDIR:-$(pwd)}
 FETCH=$BUILD/tests/helpers/fetch-debs
-PROXY=$SRC/tests/helpers/fault-proxy
 [ -x "$FETCH" ] || { echo "Bail out! $FETCH not built (make check builds it)"; exit 1; }
 [ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3 for the fault proxy"
 mirror=$(host_mirror)
@@ -79,19 +78,6 @@ ok $rc "a second fetch succeeds"
 grep -q "^fetched 0 files, .*; $n in the cache" "$T_DIR/b.log.out" ; ok $? "and downloads nothing"
 
 # (c) faults.  Each case removes one or two files from the cache first.
-proxy_pid=""
-start_proxy() { # start_proxy RULE...
-	"$PROXY" "$@" >"$T_DIR/proxy.port" 2>"$T_DIR/proxy.log" &
-	proxy_pid=$!
-	T_PIDS="$T_PIDS $proxy_pid"
-	for _ in $(seq 1 50); do [ -s "$T_DIR/proxy.port" ] && break; sleep 0.1; done
-	proxy="http://127.0.0.1:$(cat "$T_DIR/proxy.port")"
-}
-stop_proxy() {
-	kill "$proxy_pid" 2>/dev/null
-	wait "$proxy_pid" 2>/dev/null
-	proxy_pid=""
-}
 victim() { # the cache file name and the pool path of package $1
 	awk -v p="$1" '$4 == p { fn = $4 "_" $5 "_" $6 ".deb"; gsub(":", "%3a", fn); print fn, $1; exit }' "$list"
 }

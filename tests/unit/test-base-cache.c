@@ -183,10 +183,8 @@ static void test_interrupted_store(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root (snapshots keep owners)\n");
-		return 0;
-	}
+	if (geteuid() != 0)
+		tap_skip_all("needs root (snapshots keep owners)");
 	if (!mkdtemp(base)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;

@@ -52,8 +52,7 @@ int main(void)
 		return 1;
 	atexit(clean);
 	if (system("command -v dpkg-deb >/dev/null") != 0) {
-		printf("1..0 # SKIP dpkg-deb is not installed\n");
-		return 0;
+		tap_skip_all("dpkg-deb is not installed");
 	}
 	if (sh("set -e; cd %s; mkdir -p pkg/DEBIAN pkg/usr/bin pkg/usr/lib/x;"
 	       "printf 'Package: mkfr-test\\nVersion: 1:1.0\\nArchitecture: all\\n"

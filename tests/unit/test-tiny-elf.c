@@ -25,7 +25,7 @@ static void check_runs(const struct debian_arch *a, int status)
 	char emulator[128];
 	snprintf(emulator, sizeof(emulator), "/usr/bin/qemu-%s-static", a->qemu);
 	if (access(emulator, X_OK) != 0) {
-		if (getenv("MKFR_MUST_WORK") && strcmp(getenv("MKFR_MUST_WORK"), "1") == 0)
+		if (tap_must_work())
 			ok(0, "%s: %s is missing but MKFR_MUST_WORK=1", a->name, emulator);
 		else
 			printf("ok %d - %s: exits %d under qemu # SKIP %s not installed\n", ++tap_n,
