@@ -6,6 +6,18 @@
 # network skip with a reason, and fail instead when MKFR_MUST_WORK=1 (CI).
 
 MKFR=${MKFR:-$(pwd)/mkforeignroot}
+
+# One end-to-end suite at a time on a machine: suites watch the host's
+# binfmt_misc and mount table, mount and unmount binfmt_misc, and register
+# entries, which another suite running at the same time would see or undo.
+# A second `make check` (or scripts/bench) waits here for the first.
+if [ "$(id -u)" -eq 0 ]; then
+	exec 8>/run/mkfr-e2e.lock
+	if ! flock -n 8; then
+		echo "# waiting for another end-to-end suite on this machine (/run/mkfr-e2e.lock)"
+		flock 8
+	fi
+fi
 T_N=0
 T_FAILED=0
 T_DIR=$(mktemp -d /tmp/mkfr-e2e.XXXXXX)
