@@ -76,14 +76,20 @@ static int add_filter(struct archive *a, enum output_format f)
 /* Threads for xz and zstd: at least 2, because their output is the same
  * for any number of threads from 2 (xz's multi-threaded encoder) or 1
  * (zstd's workers) on, and differs from their one-thread mode: a
- * reproducible tarball must not depend on the machine's cores. */
+ * reproducible tarball must not depend on the machine's cores.  At most
+ * 4 for xz (about 90 MiB a thread at its default level) and 8 for zstd:
+ * a many-core builder must not spend gigabytes on one tarball. */
+#define XZ_MAX_THREADS 4
+#define ZSTD_MAX_THREADS 8
+
 static int set_threads(struct archive *a, enum output_format f)
 {
 	if (f != OUTPUT_TAR_XZ && f != OUTPUT_TAR_ZST)
 		return ARCHIVE_OK;
-	unsigned n = cpu_count();
+	unsigned n = cpu_count(), most = f == OUTPUT_TAR_XZ ? XZ_MAX_THREADS : ZSTD_MAX_THREADS;
+	n = n < 2 ? 2 : n > most ? most : n;
 	char threads[16];
-	snprintf(threads, sizeof(threads), "%u", n < 2 ? 2 : n);
+	snprintf(threads, sizeof(threads), "%u", n);
 	return archive_write_set_filter_option(a, f == OUTPUT_TAR_XZ ? "xz" : "zstd", "threads", threads);
 }
 
