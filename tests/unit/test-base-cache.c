@@ -28,6 +28,7 @@ static struct base_cache_inputs inputs(void)
 		.debootstrap_version = "debootstrap 1.0.128+nmu2+deb12u1",
 		.emulator_version = "qemu-arm version 7.2.13",
 		.binfmt = "private",
+		.unpack = "auto",
 		.suite = "bookworm",
 		.arch = "armel",
 		.variant = "minbase",
@@ -85,6 +86,7 @@ static void test_key(void)
 		"a new package version", "a rebuilt .deb (SHA256)", "one package less", "the debootstrap version",
 		"the emulator version", "our version", "the binfmt mode", "the variant", "the components",
 		"an extra package", "an exclude", "the mirror", "SOURCE_DATE_EPOCH", "the suite",
+		"the unpack mode asked for",
 	};
 	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
 		in = inputs();
@@ -103,6 +105,7 @@ static void test_key(void)
 		case 11: in.mirror = "http://other.invalid/debian"; break;
 		case 12: in.source_date_epoch = "1700000000"; break;
 		case 13: in.suite = "trixie"; break;
+		case 14: in.unpack = "emulated"; break;
 		}
 		key_id(&in, b);
 		ok(strcmp(a, b) != 0, "%s changes the key", what[i]);
