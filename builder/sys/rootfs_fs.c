@@ -2,6 +2,7 @@
 
 #include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/file_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,32 +60,26 @@ int rootfs_open(const char *root, struct mkfr_error *err)
 	return fd;
 }
 
-int rootfs_write_file(int rootfd, const char *path, const void *data, size_t len,
-		      mode_t mode, struct mkfr_error *err)
+/* Write a file inside root through a temporary name (a reader never sees
+ * half a file): `fill` writes the contents to the fd, 0 or -1 with errno. */
+static int write_replacing(int rootfd, const char *path, mode_t mode,
+			   int (*fill)(int fd, const void *data), const void *data,
+			   struct mkfr_error *err)
 {
 	autofree char *base = NULL;
 	autoclose int dirfd = open_parent(rootfd, path, &base);
 	if (dirfd < 0)
 		return mkfr_fail(err, errno, "rootfs: cannot open the directory of %s", path);
-	/* Replace through a temporary name so a reader never sees half a file. */
 	char tmp[300];
 	snprintf(tmp, sizeof(tmp), ".%s.mkfr-tmp", base);
 	unlinkat(dirfd, tmp, 0);
 	autoclose int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return mkfr_fail(err, errno, "rootfs: cannot create %s", path);
-	const char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			unlinkat(dirfd, tmp, 0);
-			return mkfr_fail(err, e, "rootfs: cannot write %s", path);
-		}
-		p += w;
-		len -= (size_t)w;
+	if (fill(fd, data) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return mkfr_fail(err, e, "rootfs: cannot write %s", path);
 	}
 	if (fchmod(fd, mode) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
 		int e = errno;
@@ -94,24 +89,63 @@ int rootfs_write_file(int rootfd, const char *path, const void *data, size_t len
 	return 0;
 }
 
+struct buffer {
+	const void *data;
+	size_t len;
+};
+
+static int fill_from_buffer(int fd, const void *data)
+{
+	const struct buffer *b = data;
+	return write_all(fd, b->data, b->len);
+}
+
+int rootfs_write_file(int rootfd, const char *path, const void *data, size_t len,
+		      mode_t mode, struct mkfr_error *err)
+{
+	struct buffer b = { data, len };
+	return write_replacing(rootfd, path, mode, fill_from_buffer, &b, err);
+}
+
+/* The kernel copies (copy_file_range: no pass through our memory, a
+ * reflink where the filesystem has them); plain reads and writes where it
+ * cannot (across filesystems on old kernels, special files). */
+static int fill_from_fd(int fd, const void *data)
+{
+	int in = *(const int *)data;
+	for (;;) {
+		ssize_t n = copy_file_range(in, NULL, fd, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+			return -1;
+		break;
+	}
+	char buf[64 * 1024];
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+		if (write_all(fd, buf, (size_t)r) < 0)
+			return -1;
+	}
+}
+
 int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 		   struct mkfr_error *err)
 {
 	autoclose int in = open(src, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0)
+	if (in < 0)
 		return mkfr_fail(err, errno, "cannot read %s", src);
-	autofree char *data = xmalloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(in, data + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return mkfr_fail(err, r < 0 ? errno : EIO, "cannot read %s", src);
-		got += (size_t)r;
-	}
-	return rootfs_write_file(rootfd, path, data, got, mode, err);
+	return write_replacing(rootfd, path, mode, fill_from_fd, &in, err);
 }
 
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err)
