@@ -64,11 +64,10 @@ void deb_package_copy(struct deb_package *dst, const struct deb_package *src)
 
 void packages_index_free(struct packages_index *idx)
 {
-	for (size_t i = 0; i < idx->count; i++)
-		deb_package_free(&idx->packages[i]);
 	free(idx->packages);
 	idx->packages = NULL;
 	idx->count = 0;
+	arena_free(&idx->strings);
 }
 
 /* The string field `key` is stored in, or NULL for fields we do not keep. */
@@ -113,8 +112,7 @@ static int finish_stanza(struct parser *ps, struct mkfr_error *err)
 	ps->in_stanza = false;
 	ps->last_field = NULL;
 	if (!ps->cur.package) {
-		deb_package_free(&ps->cur);
-		memset(&ps->cur, 0, sizeof(ps->cur));
+		memset(&ps->cur, 0, sizeof(ps->cur)); /* its strings are the arena's */
 		return mkfr_fail(err, 0, "%s:%d: stanza without a Package field", ps->origin,
 				 ps->stanza_line);
 	}
@@ -144,10 +142,10 @@ static int parse_line(struct parser *ps, char *line, int lineno, struct mkfr_err
 			return mkfr_fail(err, 0, "%s:%d: continuation line outside a stanza", ps->origin,
 					 lineno);
 		if (ps->last_field && *ps->last_field) {
-			char *joined;
-			joined = xasprintf("%s %s", *ps->last_field, str_trim(line));
-			free(*ps->last_field);
-			*ps->last_field = joined;
+			/* The shorter string stays in the arena unused: folded
+			 * fields are few. */
+			autofree char *joined = xasprintf("%s %s", *ps->last_field, str_trim(line));
+			*ps->last_field = arena_strdup(&ps->idx->strings, joined);
 		}
 		return 0;
 	}
@@ -170,8 +168,7 @@ static int parse_line(struct parser *ps, char *line, int lineno, struct mkfr_err
 	} else {
 		char **slot = field_slot(&ps->cur, line);
 		if (slot) {
-			free(*slot);
-			*slot = xstrdup(value);
+			*slot = arena_strdup(&ps->idx->strings, value);
 			ps->last_field = slot;
 		}
 	}
@@ -186,8 +183,7 @@ int packages_index_parse_stream(FILE *in, const char *origin, struct packages_in
 	size_t cap = 0;
 	int lineno = 0;
 
-	idx->packages = NULL;
-	idx->count = 0;
+	*idx = (struct packages_index){ 0 };
 	errno = 0;
 	while (getline(&line, &cap, in) >= 0)
 		if (parse_line(&ps, line, ++lineno, err) < 0)
@@ -200,8 +196,7 @@ int packages_index_parse_stream(FILE *in, const char *origin, struct packages_in
 		goto fail;
 	return 0;
 fail:
-	deb_package_free(&ps.cur);
-	packages_index_free(idx);
+	packages_index_free(idx); /* ps.cur's strings with the rest */
 	return -1;
 }
 
@@ -213,8 +208,7 @@ int packages_index_parse(const char *text, const char *origin, struct packages_i
 	if (!f)
 		return mkfr_fail(err, errno, "%s", origin);
 	if (len == 0) {
-		idx->packages = NULL;
-		idx->count = 0;
+		*idx = (struct packages_index){ 0 };
 		return 0;
 	}
 	return packages_index_parse_stream(f, origin, idx, err);

@@ -7,6 +7,7 @@
 #define MKFR_PACKAGES_INDEX_H
 
 #include "archive/release_file.h"
+#include "util/arena.h"
 #include "util/error.h"
 
 #include <stdbool.h>
@@ -28,9 +29,12 @@ struct deb_package {
 void deb_package_copy(struct deb_package *dst, const struct deb_package *src);
 void deb_package_free(struct deb_package *p);
 
+/* Its records' strings live in `strings` (util/arena.h): never
+ * deb_package_free a record of an index; copy it to keep it. */
 struct packages_index {
 	struct deb_package *packages;
 	size_t count;
+	struct arena strings;
 };
 
 /* Parse deb822 stanzas.  Stanzas without Package are an error; ones

@@ -183,7 +183,7 @@ int emulator_cache_obtain(const struct emulator_request *req, char **path_out,
 	log_info("emulator: %s/dists/%s/%s verified (key %s)%s", req->mirror, req->suite,
 		 detached ? "Release" : "InRelease", rel.signer_fpr ? rel.signer_fpr : "none",
 		 src.offline ? ", from the cache" : "");
-	struct packages_index idx = { NULL, 0 };
+	struct packages_index idx = { 0 };
 	struct deb_cache debs = DEB_CACHE_INIT;
 	int r = -1;
 	if (rel.architectures && !strv_contains(rel.architectures, arch)) {

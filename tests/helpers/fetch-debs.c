@@ -34,7 +34,7 @@ static int resolve(int argc, char **argv)
 {
 	struct mkfr_error err;
 	struct release_file rel;
-	struct packages_index idx = { NULL, 0 };
+	struct packages_index idx = { 0 };
 	int r = 1;
 
 	if (argc < 7)
