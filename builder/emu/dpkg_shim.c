@@ -1,8 +1,9 @@
-/* mkforeignroot-dpkg-shim: unpack=native's stand-in for dpkg and dpkg-deb
- * inside a foreign rootfs during the second stage (pipeline/native_unpack.c).
+/* mkforeignroot-dpkg-shim: unpack=native's stand-in for dpkg, dpkg-deb and
+ * the helpers they run, inside a foreign rootfs during the second stage
+ * (pipeline/native_unpack.c).
  *
- * Installed as /usr/sbin/dpkg and /usr/sbin/dpkg-deb, found before the
- * target's /usr/bin/dpkg on debootstrap's PATH.  Linked statically, it runs
+ * Installed under each name of DPKG_SHIM_NAMES in /usr/sbin, found before
+ * the target's /usr/bin on debootstrap's PATH.  Linked statically, it runs
  * natively in the chroot and decides who does the work:
  *
  *   dpkg-deb                      the host's (reading and decompressing a .deb
@@ -13,6 +14,11 @@
  *                                 runs at native speed; the maintainer scripts
  *                                 it runs are the target's, under emulation
  *   dpkg anything else            the target's own /usr/bin/dpkg
+ *   tar, rm, dpkg-split           the host's when the host's dpkg or dpkg-deb
+ *                                 started it (its parent runs the host's
+ *                                 loader): three emulated programs a package
+ *                                 otherwise; the target's for everyone else
+ *                                 (a maintainer script's rm is the target's)
  *
  * Only debootstrap's --force-depends calls go to the host's dpkg: it takes
  * Architecture: all packages to be of its own (amd64) architecture when it
@@ -24,10 +30,14 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define HOST_LOADER DPKG_SHIM_HOST_DIR "/ld.so"
 
 static int has_arg(int argc, char **argv, const char *want)
 {
@@ -43,7 +53,7 @@ static int run_host(const char *program, int argc, char **argv, const char *extr
 	if (!args)
 		return 127;
 	size_t n = 0;
-	args[n++] = DPKG_SHIM_HOST_DIR "/ld.so";
+	args[n++] = HOST_LOADER;
 	args[n++] = "--library-path";
 	args[n++] = DPKG_SHIM_HOST_DIR;
 	args[n++] = "--argv0";
@@ -62,6 +72,45 @@ static int run_host(const char *program, int argc, char **argv, const char *extr
 	return 127;
 }
 
+/* Was this process started by one of the host's programs (they all run
+ * as the host's loader)?  No /proc, or anything unclear: no. */
+static int parent_is_host(void)
+{
+	char link[64], exe[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%ld/exe", (long)getppid());
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	return strcmp(exe, HOST_LOADER) == 0;
+}
+
+/* The target's NAME: the first on PATH that is not this shim (with a
+ * merged /usr, /sbin/NAME is this very file too). */
+static int run_target(const char *name, char **argv)
+{
+	struct stat self;
+	int have_self = stat("/proc/self/exe", &self) == 0;
+	const char *path = getenv("PATH");
+	char *dirs = strdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *save = NULL, *dir = dirs ? strtok_r(dirs, ":", &save) : NULL; dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char candidate[PATH_MAX];
+		struct stat st;
+		snprintf(candidate, sizeof(candidate), "%s/%s", dir, name);
+		if (stat(candidate, &st) != 0 || !S_ISREG(st.st_mode) || access(candidate, X_OK) != 0)
+			continue;
+		/* Without /proc, by name: /usr/sbin and /sbin hold the shims. */
+		int is_self = have_self ? st.st_dev == self.st_dev && st.st_ino == self.st_ino
+					: strcmp(dir, DPKG_SHIM_DIR) == 0 || strcmp(dir, "/sbin") == 0;
+		if (is_self)
+			continue;
+		execv(candidate, argv);
+	}
+	fprintf(stderr, "mkforeignroot-dpkg-shim: the target has no %s on PATH\n", name);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	char self[256];
@@ -69,13 +118,19 @@ int main(int argc, char **argv)
 	const char *name = basename(self);
 	if (strcmp(name, "dpkg-deb") == 0)
 		return run_host("dpkg-deb", argc, argv, NULL);
-	if (has_arg(argc, argv, "--force-depends") &&
-	    (has_arg(argc, argv, "--unpack") || has_arg(argc, argv, "--install") ||
-	     has_arg(argc, argv, "-i")))
-		return run_host("dpkg", argc, argv, "--force-architecture");
-	argv[0] = "dpkg";
-	execv(DPKG_SHIM_TARGET_DPKG, argv);
-	fprintf(stderr, "mkforeignroot-dpkg-shim: cannot run %s: %s\n", DPKG_SHIM_TARGET_DPKG,
-		strerror(errno));
+	if (strcmp(name, "dpkg") == 0) {
+		if (has_arg(argc, argv, "--force-depends") &&
+		    (has_arg(argc, argv, "--unpack") || has_arg(argc, argv, "--install") ||
+		     has_arg(argc, argv, "-i")))
+			return run_host("dpkg", argc, argv, "--force-architecture");
+		argv[0] = "dpkg";
+		execv(DPKG_SHIM_TARGET_DPKG, argv);
+		fprintf(stderr, "mkforeignroot-dpkg-shim: cannot run %s: %s\n", DPKG_SHIM_TARGET_DPKG,
+			strerror(errno));
+		return 127;
+	}
+	if (strcmp(name, "tar") == 0 || strcmp(name, "rm") == 0 || strcmp(name, "dpkg-split") == 0)
+		return parent_is_host() ? run_host(name, argc, argv, NULL) : run_target(name, argv);
+	fprintf(stderr, "mkforeignroot-dpkg-shim: called as %s, which it does not stand in for\n", name);
 	return 127;
 }

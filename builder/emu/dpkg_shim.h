@@ -4,15 +4,22 @@
 #ifndef MKFR_DPKG_SHIM_H
 #define MKFR_DPKG_SHIM_H
 
-/* The host's dpkg and dpkg-deb with their ELF loader and libraries
+/* The host's programs with their ELF loader and libraries
  * (emu/host_program.h), removed with /debootstrap. */
 #define DPKG_SHIM_HOST_DIR "/debootstrap/host"
 /* The target's own dpkg, which the shim hands everything else to. */
 #define DPKG_SHIM_TARGET_DPKG "/usr/bin/dpkg"
-/* Where the shim is put: before /usr/bin on the PATH debootstrap's
- * in_target uses (/sbin:/usr/sbin:/bin:/usr/bin), and where no Debian
- * package puts dpkg. */
-#define DPKG_SHIM_DPKG "/usr/sbin/dpkg"
-#define DPKG_SHIM_DPKG_DEB "/usr/sbin/dpkg-deb"
+/* Where the shim is put, once a name: before /usr/bin on the PATH
+ * debootstrap's in_target uses (/sbin:/usr/sbin:/bin:/usr/bin), and where
+ * no Debian package puts these programs.
+ *   dpkg, dpkg-deb    what debootstrap calls
+ *   tar, rm, dpkg-split
+ *                     what the host's dpkg and dpkg-deb run for every
+ *                     package (the control archive, the temporary
+ *                     directories, the split-package check): the host's
+ *                     when they start them, the target's for anyone else */
+#define DPKG_SHIM_DIR "/usr/sbin"
+#define DPKG_SHIM_NAMES { "dpkg", "dpkg-deb", "tar", "rm", "dpkg-split" }
+#define DPKG_SHIM_COUNT 5
 
 #endif

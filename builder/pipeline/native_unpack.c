@@ -13,9 +13,11 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SHIM_NAME "mkforeignroot-dpkg-shim"
@@ -29,13 +31,32 @@ static const char *host_dpkg(void)
 	return env && *env ? env : HOST_DPKG_DEFAULT;
 }
 
-static char *host_dpkg_deb(void)
+/* A program of dpkg's beside the host's dpkg (dpkg-deb, dpkg-split). */
+static char *host_dpkg_tool(const char *name)
 {
 	autofree char *copy = xstrdup(host_dpkg());
 	char *slash = strrchr(copy, '/');
 	if (slash)
 		*slash = '\0';
-	return path_join(slash ? copy : ".", "dpkg-deb");
+	return path_join(slash ? copy : ".", name);
+}
+
+static char *host_dpkg_deb(void)
+{
+	return host_dpkg_tool("dpkg-deb");
+}
+
+/* The host's tar or rm, which the host's dpkg runs for every package. */
+static char *host_tool(const char *name)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *path = path_join(dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	return path_join("/usr/bin", name);
 }
 
 /* "1.21.22" -> 1, 21.  0 on success. */
@@ -173,6 +194,34 @@ int native_unpack_decide(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
+static const char *const shim_names[DPKG_SHIM_COUNT] = DPKG_SHIM_NAMES;
+
+static char *shim_path(const char *name)
+{
+	return path_join(DPKG_SHIM_DIR, name);
+}
+
+/* Is `path` in the rootfs still the shim (the same bytes as `shim`)?  A
+ * package that shipped a file there would have replaced it. */
+static bool is_our_shim(int rootfd, const char *path, const char *shim)
+{
+	autoclose int a = rootfs_open_read(rootfd, path);
+	autoclose int b = open(shim, O_RDONLY | O_CLOEXEC);
+	struct stat sa, sb;
+	if (a < 0 || b < 0 || fstat(a, &sa) < 0 || fstat(b, &sb) < 0 || sa.st_size != sb.st_size)
+		return false;
+	char x[65536], y[65536];
+	for (;;) {
+		ssize_t n = read(a, x, sizeof(x)), m = n > 0 ? read(b, y, (size_t)n) : 0;
+		if (n < 0 || m != n)
+			return false;
+		if (n == 0)
+			return true;
+		if (memcmp(x, y, (size_t)n) != 0)
+			return false;
+	}
+}
+
 int native_unpack_stage(struct build *b, struct mkfr_error *err)
 {
 	if (!b->unpack_native)
@@ -184,21 +233,29 @@ int native_unpack_stage(struct build *b, struct mkfr_error *err)
 	if (access(shim, X_OK) != 0)
 		return mkfr_fail(err, errno, "unpack=native: %s is missing: reinstall mkforeignroot", shim);
 	/* Paths of the target's that the shims take: none may be there. */
-	if (rootfs_exists(rootfd, DPKG_SHIM_DPKG) || rootfs_exists(rootfd, DPKG_SHIM_DPKG_DEB))
-		return mkfr_fail(err, EEXIST, "unpack=native: the target already has %s or %s",
-				 DPKG_SHIM_DPKG, DPKG_SHIM_DPKG_DEB);
+	for (size_t i = 0; i < DPKG_SHIM_COUNT; i++) {
+		autofree char *path = shim_path(shim_names[i]);
+		if (rootfs_exists(rootfd, path))
+			return mkfr_fail(err, EEXIST, "unpack=native: the target already has %s", path);
+	}
 	autofree char *dpkg_deb = host_dpkg_deb();
-	char *programs[] = { (char *)host_dpkg(), dpkg_deb, NULL };
+	autofree char *dpkg_split = host_dpkg_tool("dpkg-split");
+	autofree char *tar = host_tool("tar");
+	autofree char *rm = host_tool("rm");
+	char *programs[] = { (char *)host_dpkg(), dpkg_deb, dpkg_split, tar, rm, NULL };
 	size_t libs = 0;
 	if (host_program_stage(rootfd, programs, DPKG_SHIM_HOST_DIR, &libs, err) < 0)
 		return mkfr_error_prefix(err, "unpack=native");
-	if (rootfs_mkdir_p(rootfd, "/usr/sbin", 0755, err) < 0 ||
-	    rootfs_copy_in(rootfd, shim, DPKG_SHIM_DPKG, 0755, err) < 0 ||
-	    rootfs_copy_in(rootfd, shim, DPKG_SHIM_DPKG_DEB, 0755, err) < 0)
+	if (rootfs_mkdir_p(rootfd, DPKG_SHIM_DIR, 0755, err) < 0)
 		return -1;
-	b->unpack_staged = true;
-	log_verbose("unpack=native: %s, %s and %zu libraries in %s; the shim at %s and %s",
-		    host_dpkg(), dpkg_deb, libs, DPKG_SHIM_HOST_DIR, DPKG_SHIM_DPKG, DPKG_SHIM_DPKG_DEB);
+	b->unpack_staged = true; /* from here, what was put in is taken out again */
+	for (size_t i = 0; i < DPKG_SHIM_COUNT; i++) {
+		autofree char *path = shim_path(shim_names[i]);
+		if (rootfs_copy_in(rootfd, shim, path, 0755, err) < 0)
+			return -1;
+	}
+	log_verbose("unpack=native: %s, %s, %s, %s, %s and %zu libraries in %s; the shim in %s",
+		    host_dpkg(), dpkg_deb, dpkg_split, tar, rm, libs, DPKG_SHIM_HOST_DIR, DPKG_SHIM_DIR);
 	return 0;
 }
 
@@ -207,9 +264,20 @@ int native_unpack_unstage(struct build *b, struct mkfr_error *err)
 	if (!b->unpack_staged)
 		return 0;
 	autoclose int rootfd = rootfs_open(b->work, err);
-	if (rootfd < 0 || rootfs_remove(rootfd, DPKG_SHIM_DPKG, err) < 0 ||
-	    rootfs_remove(rootfd, DPKG_SHIM_DPKG_DEB, err) < 0 ||
-	    rootfs_remove(rootfd, DPKG_SHIM_HOST_DIR, err) < 0)
+	if (rootfd < 0)
+		return -1;
+	autofree char *shim = libexec_path(SHIM_NAME);
+	for (size_t i = 0; i < DPKG_SHIM_COUNT; i++) {
+		autofree char *path = shim_path(shim_names[i]);
+		if (!rootfs_exists(rootfd, path))
+			continue; /* a failed stage put not all of them in */
+		if (!is_our_shim(rootfd, path, shim))
+			return mkfr_fail(err, 0, "unpack=native: a package put its own %s where the shim "
+					 "was: build it with unpack=emulated", path);
+		if (rootfs_remove(rootfd, path, err) < 0)
+			return -1;
+	}
+	if (rootfs_remove(rootfd, DPKG_SHIM_HOST_DIR, err) < 0)
 		return -1;
 	b->unpack_staged = false;
 	return 0;
