@@ -65,6 +65,14 @@ static void test_pause_before(const char *stage)
 	}
 }
 
+/* Our peak resident memory: ours alone (RUSAGE_SELF, every thread);
+ * debootstrap, dpkg and the emulator are children, not counted. */
+static double peak_mib(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024.0 : 0;
+}
+
 int pipeline_run(struct build *b, struct mkfr_error *err)
 {
 	const struct stage *undo_stack[N_STAGES];
@@ -91,7 +99,8 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 		}
 		if (r > 0) /* the stage says the build is complete (--dry-run) */
 			break;
-		log_verbose("stage %s done in %.1f s", s->name, log_seconds_since(&t0));
+		log_verbose("stage %s done in %.1f s (peak memory so far %.1f MiB)", s->name,
+			    log_seconds_since(&t0), peak_mib());
 		if (b->opts->stop_after && strcmp(b->opts->stop_after, s->name) == 0) {
 			log_info("stopped after %s in %.1f s, as asked (--stop-after): nothing is kept",
 				 s->name, log_seconds_since(&start));
@@ -112,11 +121,8 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 	while (depth > 0)
 		undo_stack[--depth]->undo(b);
 	log_verbose("undo (mounts, emulator, work tree) done in %.1f s", log_seconds_since(&undo_start));
-	/* Ours alone (RUSAGE_SELF, every thread): debootstrap, dpkg and the
-	 * emulator are children, not counted.  scripts/bench reads this. */
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		log_verbose("peak memory of mkforeignroot: %.1f MiB", ru.ru_maxrss / 1024.0);
+	/* scripts/bench reads this. */
+	log_verbose("peak memory of mkforeignroot: %.1f MiB", peak_mib());
 
 	if (r < 0) {
 		if (signals_pending())
