@@ -47,7 +47,10 @@ char *sysroot_relative_target(const char *dir, const char *target)
 	 * part the target shares names the same directories: "usr/lib" and
 	 * "/usr/lib/x" meet in usr/lib.  ".." in the target is kept as it is:
 	 * it may climb out of a symlinked directory, which only the kernel
-	 * can resolve. */
+	 * can resolve.  Except where, counted by names, it would climb above
+	 * the top ("/../x", "/a/../../x"): in the rootfs ".." at "/" stays
+	 * there, but in the sysroot it would leave it for the host's files,
+	 * so it is dropped. */
 	size_t k = 0;
 	while (d[k] && t[k] && strcmp(t[k], "..") != 0 && strcmp(d[k], t[k]) == 0)
 		k++;
@@ -59,8 +62,15 @@ char *sysroot_relative_target(const char *dir, const char *target)
 	bool first = true;
 	for (size_t i = k; d[i]; i++, first = false)
 		fputs(first ? ".." : "/..", f);
-	for (size_t i = k; t[i]; i++, first = false)
+	size_t depth = k; /* below the top, where t[k] starts */
+	for (size_t i = k; t[i]; i++) {
+		bool up = strcmp(t[i], "..") == 0;
+		if (up && depth == 0)
+			continue;
+		depth = up ? depth - 1 : depth + 1;
 		fprintf(f, "%s%s", first ? "" : "/", t[i]);
+		first = false;
+	}
 	if (first)
 		fputc('.', f);
 	else if (t[k] && target[strlen(target) - 1] == '/')
