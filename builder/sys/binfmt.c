@@ -187,9 +187,18 @@ int binfmt_read(const char *dir, const char *name, struct binfmt_info *info,
 			snprintf(info->interpreter, sizeof(info->interpreter), "%s", s + 12);
 		else if (strncmp(s, "flags:", 6) == 0)
 			snprintf(info->flags, sizeof(info->flags), "%s", str_trim(s + 6));
-		else if (strncmp(s, "offset ", 7) == 0)
-			info->offset = atoi(s + 7);
-		else if (strncmp(s, "magic ", 6) == 0)
+		else if (strncmp(s, "offset ", 7) == 0) {
+			/* The kernel shows 0..255 (its header buffer is 256 bytes).
+			 * atoi would turn a longer number into a negative offset,
+			 * which binfmt_info_matches would read before the header. */
+			char *end;
+			errno = 0;
+			long offset = strtol(s + 7, &end, 10);
+			if (errno || end == s + 7 || *end || offset < 0 || offset > 255)
+				return mkfr_fail(err, 0, "binfmt_misc: entry %s: bad offset '%s'", name,
+						 s + 7);
+			info->offset = (int)offset;
+		} else if (strncmp(s, "magic ", 6) == 0)
 			info->len = unhex(s + 6, info->magic, sizeof(info->magic));
 		else if (strncmp(s, "mask ", 5) == 0) {
 			unhex(s + 5, info->mask, sizeof(info->mask));
