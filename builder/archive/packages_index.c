@@ -111,7 +111,7 @@ static int finish_stanza(struct parser *ps, struct mkfr_error *err)
 		return 0;
 	ps->in_stanza = false;
 	ps->last_field = NULL;
-	if (!ps->cur.package) {
+	if (!ps->cur.package || !*ps->cur.package) {
 		memset(&ps->cur, 0, sizeof(ps->cur)); /* its strings are the arena's */
 		return mkfr_fail(err, 0, "%s:%d: stanza without a Package field", ps->origin,
 				 ps->stanza_line);

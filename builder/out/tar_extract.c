@@ -148,6 +148,15 @@ int tar_extract_tree(const char *tarball, const char *root, struct tar_stats *st
 			err->errnum = EBADMSG;
 			return -1;
 		}
+		/* "./" is `root` itself: as anything but a directory it would
+		 * replace root (libarchive removes an empty directory to make
+		 * room), and a symlink there would take every later entry, and
+		 * the caller, somewhere else. */
+		if (strcmp(name, "./") == 0 && (link || archive_entry_filetype(e) != AE_IFDIR)) {
+			mkfr_fail(err, 0, "%s is damaged: its entry ./ is not a directory", tarball);
+			err->errnum = EBADMSG;
+			return -1;
+		}
 		autofree char *path = path_below(root, name);
 		autofree char *link_path = link ? path_below(root, link) : NULL;
 		archive_entry_copy_pathname(e, path);

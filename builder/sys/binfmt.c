@@ -189,11 +189,16 @@ int binfmt_read(const char *dir, const char *name, struct binfmt_info *info,
 		else if (strncmp(s, "flags:", 6) == 0)
 			snprintf(info->flags, sizeof(info->flags), "%s", str_trim(s + 6));
 		else if (strncmp(s, "offset ", 7) == 0) {
-			/* The kernel reads at most the first 256 bytes of a program. */
+			/* The kernel shows 0..255 (its header buffer is 256 bytes);
+			 * anything else is not an entry it wrote, and a negative
+			 * offset would make binfmt_info_matches read before the
+			 * header. */
 			uint64_t off;
-			info->offset = parse_u64(s + 7, 255, &off) ? (int)off : -1;
-		}
-		else if (strncmp(s, "magic ", 6) == 0)
+			if (!parse_u64(s + 7, 255, &off))
+				return mkfr_fail(err, 0, "binfmt_misc: entry %s: bad offset '%s'", name,
+						 s + 7);
+			info->offset = (int)off;
+		} else if (strncmp(s, "magic ", 6) == 0)
 			info->len = unhex(s + 6, info->magic, sizeof(info->magic));
 		else if (strncmp(s, "mask ", 5) == 0) {
 			unhex(s + 5, info->mask, sizeof(info->mask));

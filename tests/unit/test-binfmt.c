@@ -1,4 +1,4 @@
-/* The register-line builder and entry-name rules. */
+/* The register-line builder, entry-name rules and reading entries. */
 #include "sys/binfmt.h"
 #include "tap.h"
 
@@ -71,25 +71,34 @@ int main(void)
 	info.offset = 6;
 	ok(!binfmt_info_matches(&info, hdr, sizeof(hdr)), "magic past the header's end does not match");
 
-	/* An entry file as /proc shows it, with an offset it should never
-	 * have: read as "matches nothing", never as a read before hdr. */
+	/* Entries as binfmt_misc shows them, from a directory standing in for
+	 * it.  An offset the kernel never shows is refused: atoi made one of
+	 * many digits negative, and matching read before the header (found by
+	 * tests/fuzz/fuzz_binfmt.c, corpus binfmt/08-offset-overflow). */
 	char dir[] = "/tmp/mkfr-test-binfmt-XXXXXX";
-	if (!mkdtemp(dir))
+	if (!mkdtemp(dir)) {
+		printf("Bail out! mkdtemp\n");
 		return 1;
-	tap_write_file(dir, "odd", "enabled\ninterpreter /x\nflags: \noffset -1\nmagic 7f454c46\n"
-		       "mask ffffffff\n");
-	tap_write_file(dir, "far", "enabled\ninterpreter /x\nflags: \noffset 99999999999999999999\n"
-		       "magic 7f454c46\nmask ffffffff\n");
-	ok(binfmt_read(dir, "odd", &info, &err) == 0 && !binfmt_info_matches(&info, hdr, sizeof(hdr)),
-	   "a negative offset matches nothing");
-	ok(binfmt_read(dir, "far", &info, &err) == 0 && !binfmt_info_matches(&info, hdr, sizeof(hdr)),
-	   "an offset beyond 64 bits matches nothing");
+	}
+	tap_write_file(dir, "good", "enabled\ninterpreter /usr/bin/python3\nflags: \noffset 2\n"
+				    "magic 0d0a\n");
+	ok(binfmt_read(dir, "good", &info, &err) == 0 && info.enabled && info.offset == 2 &&
+		   info.len == 2 && info.mask[0] == 0xff,
+	   "an entry is read: enabled, offset, magic, mask 0xff when absent");
+	static const char *const bad_offsets[] = { "-1", "66666666666666666666", "256", "x", "2x" };
+	for (size_t i = 0; i < sizeof(bad_offsets) / sizeof(bad_offsets[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "enabled\noffset %s\nmagic 0d0a\n", bad_offsets[i]);
+		tap_write_file(dir, "bad", text);
+		ok(binfmt_read(dir, "bad", &info, &err) < 0, "offset '%s' is refused", bad_offsets[i]);
+		contains(err.msg, "bad offset", "and said to be a bad offset");
+	}
 	ok(!binfmt_parse_build_name("mkforeignroot-arm-99999999999999999999", &pid),
 	   "a pid beyond any pid is not ours");
-	char path[128];
-	snprintf(path, sizeof(path), "%s/odd", dir);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/good", dir);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/far", dir);
+	snprintf(path, sizeof(path), "%s/bad", dir);
 	unlink(path);
 	rmdir(dir);
 

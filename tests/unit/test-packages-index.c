@@ -76,6 +76,11 @@ int main(void)
 	ok(packages_index_parse("Version: 1\nSize: 3\n", "P", &idx, &err) < 0,
 	   "a stanza without Package is refused");
 	contains(err.msg, "P:1: stanza without a Package field", "naming where it starts");
+	/* An empty name is no name: it became a package "" of the set (found by
+	 * tests/fuzz/fuzz_packages.c, corpus packages/03-empty-package). */
+	ok(packages_index_parse("Package: a\n\nPackage:\nPriority: required\n", "P", &idx, &err) < 0,
+	   "a stanza with an empty Package is refused");
+	contains(err.msg, "P:3: stanza without a Package field", "like one without");
 	ok(packages_index_parse("Package: a\nSize: lots\n", "P", &idx, &err) < 0,
 	   "a bad Size is refused");
 	contains(err.msg, "P:2: Size: 'lots' is not a number of bytes", "naming line and value");

@@ -70,6 +70,13 @@ int main(void)
 	rel_is("usr/lib", "/../../etc/hostname", "../../etc/hostname");
 	rel_is("", "/../../etc/hostname", "etc/hostname");
 	rel_is("usr", "/usr/../../../etc", "../etc");
+	/* A ".." that would climb above the top is dropped: at "/" the kernel
+	 * stays there, and kept it would leave the sysroot (found by
+	 * tests/fuzz/fuzz_sysroot.c, corpus sysroot/03-dotdot). */
+	rel_is("usr/lib", "/../etc/x", "../../etc/x");
+	rel_is("a/b", "/a/../../outside", "../../outside");
+	rel_is("", "/..", ".");
+	rel_is("a", "/../", "..");
 
 	if (!mkdtemp(base)) {
 		printf("Bail out! mkdtemp\n");

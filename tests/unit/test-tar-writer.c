@@ -458,6 +458,46 @@ static void test_extract_refuses_escapes(void)
 	}
 }
 
+/* A tarball whose "./" is a symlink: it must not replace the root, or
+ * every later entry (and the caller) would follow it elsewhere.  Found by
+ * tests/fuzz/fuzz_tar.c (corpus tar/05-root-as-symlink.tar.gz).  ("./" as
+ * a file is read as a directory: its name ends in '/'.) */
+static void test_extract_keeps_the_root(void)
+{
+	char t[700], x[700], elsewhere[700], cmd[1400];
+	snprintf(t, sizeof(t), "%s/evil-top.tar", base);
+	snprintf(x, sizeof(x), "%s/evil-top/root", base);
+	snprintf(elsewhere, sizeof(elsewhere), "%s/evil-top/elsewhere", base);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' '%s'", x, elsewhere);
+	run(cmd);
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	archive_write_open_filename(a, t);
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, "./");
+	archive_entry_set_filetype(e, AE_IFLNK);
+	archive_entry_set_perm(e, 0777);
+	archive_entry_set_symlink(e, "../elsewhere");
+	archive_write_header(a, e);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "./y");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 3);
+	archive_write_header(a, e);
+	archive_write_data(a, "bad", 3);
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+	struct mkfr_error err = { 0 };
+	struct stat st;
+	ok(tar_extract_tree(t, x, NULL, &err) < 0, "./ as a symlink: refused");
+	contains(err.msg, "damaged", "./ as a symlink: said to be damaged");
+	ok(lstat(x, &st) == 0 && S_ISDIR(st.st_mode) && tap_count_entries(x) == 0 &&
+		   tap_count_entries(elsewhere) == 0,
+	   "./ as a symlink: the root is still an empty directory, nothing written beside it");
+}
+
 int main(void)
 {
 	if (geteuid() != 0)
@@ -469,6 +509,7 @@ int main(void)
 	test_compressed();
 	test_extract();
 	test_extract_refuses_escapes();
+	test_extract_keeps_the_root();
 	test_output_stage(); /* last: it leaves a SIGINT pending */
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
