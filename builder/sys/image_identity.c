@@ -133,6 +133,6 @@ char *image_hostname(int rootfd)
 	if (!f || !fgets(buf, sizeof(buf), f))
 		return NULL;
 	buf[strcspn(buf, "\n")] = '\0';
-	str_trim(buf);
-	return *buf ? xstrdup(buf) : NULL;
+	const char *name = str_trim(buf);
+	return *name ? xstrdup(name) : NULL;
 }
