@@ -174,7 +174,8 @@ int chroot_bind_prepare(const char *root, struct chroot_bind *b, struct mkfr_err
 			return mkfr_error_prefix(err, "--bind: %s", b->guest);
 		b->at = rootfs_resolve_dir(rootfd, b->guest);
 		if (!b->at || strcmp(b->at, "/") == 0)
-			return mkfr_fail(err, ENOTDIR, "--bind: %s in the rootfs", b->guest);
+			return mkfr_fail(err, 0, "--bind: %s is not a directory inside the rootfs (a "
+					 "file, or a symbolic link to something missing there)", b->guest);
 	}
 	return 0;
 }
