@@ -6,24 +6,11 @@
 #include "util/hostname.h"
 #include "tap.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 static char base[] = "/tmp/mkfr-test-identity-XXXXXX";
-
-static void md(const char *rel)
-{
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	mkdir(p, 0755);
-}
 
 static void ln(const char *target, const char *rel)
 {
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	if (symlink(target, p) < 0)
-		printf("# symlink %s: failed\n", p);
+	tap_symlink(target, base, rel);
 }
 
 static void rm(const char *rel)
@@ -39,7 +26,7 @@ int main(void)
 		printf("Bail out! mkdtemp\n");
 		return 1;
 	}
-	md("etc");
+	tap_mkdir(base, "etc");
 	/* The image's passwd is an absolute link to /etc/passwd.image: read
 	 * from outside, that name would be the host's (which has no such
 	 * file, and whose passwd has root but not dev). */
