@@ -184,7 +184,7 @@ static void run_session_free(struct run_session *s)
 }
 
 /* HOST[:GUEST[:ro]]; GUEST defaults to HOST's absolute path.  A path with
- * a colon cannot be named (as with docker -v and systemd-nspawn --bind). */
+ * a colon cannot be named. */
 static int parse_bind(const char *spec, struct chroot_bind *b, struct mkfr_error *err)
 {
 	autostrv char **part = strv_new();
@@ -209,18 +209,23 @@ static int parse_bind(const char *spec, struct chroot_bind *b, struct mkfr_error
 	return 0;
 }
 
-static int prepare_binds(const struct run_options *ro, const char *root, struct run_session *s,
-			 struct mkfr_error *err)
+static int parse_binds(const struct run_options *ro, struct run_session *s, struct mkfr_error *err)
 {
 	size_t n = strv_length(ro->binds);
 	s->binds = xcalloc(n ? n : 1, sizeof(*s->binds));
-	for (size_t i = 0; i < n; i++) {
-		struct chroot_bind *b = &s->binds[s->n_binds++];
-		if (parse_bind(ro->binds[i], b, err) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (parse_bind(ro->binds[i], &s->binds[s->n_binds++], err) < 0)
 			return -1;
-		if (chroot_bind_prepare(root, b, err) < 0)
+	return 0;
+}
+
+/* Where each bind goes inside the rootfs, mount points made: after start(),
+ * so that one below /run is made on our tmpfs there. */
+static int prepare_binds(const char *root, struct run_session *s, struct mkfr_error *err)
+{
+	for (size_t i = 0; i < s->n_binds; i++)
+		if (chroot_bind_prepare(root, &s->binds[i], err) < 0)
 			return mkfr_error_prefix(err, "run");
-	}
 	return 0;
 }
 
@@ -261,11 +266,13 @@ static bool is_assignment(const char *s)
 	return true;
 }
 
+/* Everything of the session that can be refused, before anything starts
+ * (no emulator staged, no entry registered). */
 static int prepare_session(const struct run_options *ro, const char *root, struct run_session *s,
 			   struct mkfr_error *err)
 {
 	autoclose int rootfd = rootfs_open(root, err);
-	if (rootfd < 0 || prepare_binds(ro, root, s, err) < 0 || choose_hostname(ro, rootfd, s, err) < 0)
+	if (rootfd < 0 || parse_binds(ro, s, err) < 0 || choose_hostname(ro, rootfd, s, err) < 0)
 		return -1;
 	s->env = strv_new();
 	if (getenv("TERM"))
@@ -433,8 +440,8 @@ int cmd_run(int argc, char **argv)
 	struct mkfr_error err = { 0 };
 	const char *probe = NULL;
 	signals_install();
-	if (configure(&ro, &e, &probe, &err) < 0 || start(&e, probe, &err) < 0 ||
-	    prepare_session(&ro, e.root, &s, &err) < 0) {
+	if (configure(&ro, &e, &probe, &err) < 0 || prepare_session(&ro, e.root, &s, &err) < 0 ||
+	    start(&e, probe, &err) < 0 || prepare_binds(e.root, &s, &err) < 0) {
 		emulation_unregister(&e);
 		emulation_free(&e);
 		run_session_free(&s);

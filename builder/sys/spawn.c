@@ -258,8 +258,8 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 
 	if (o->private_namespaces) {
 		if (unshare(CLONE_NEWNS | CLONE_NEWPID | (o->hostname ? CLONE_NEWUTS : 0)) < 0) {
-			fprintf(stderr, "cannot create a private mount and PID namespace: %s\n",
-				strerror(errno));
+			fprintf(stderr, "cannot create a private mount%s namespace: %s\n",
+				o->hostname ? ", PID and UTS" : " and PID", strerror(errno));
 			_exit(127);
 		}
 		if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0) {
@@ -383,8 +383,12 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 		return mkfr_fail(err, 0, "interrupted by signal %d", signals_pending());
 	if (!o->passthrough && pipe2(pipefd, O_CLOEXEC) < 0)
 		return mkfr_fail(err, errno, "cannot create a pipe for %s", o->argv[0]);
-	if (o->console && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0)
-		return mkfr_fail(err, errno, "cannot create a socket for %s's console", o->argv[0]);
+	if (o->console && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0) {
+		int e = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return mkfr_fail(err, e, "cannot create a socket for %s's console", o->argv[0]);
+	}
 
 	pid_t pid = fork();
 	if (pid < 0) {
