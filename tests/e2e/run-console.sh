@@ -2,8 +2,9 @@
 # `run` as a console (issue #18): at a terminal, driven by tmux on a
 # private server, the command gets a terminal of the run's own devpts
 # (tty, /dev/tty, Ctrl-C, Ctrl-Z, window size, the user's terminal modes
-# restored, also when run is killed by SIGTERM), with --binfmt private and
-# global; off a terminal stdio stays byte-exact.  The image's host name,
+# restored, also when run is killed by SIGTERM; a closed terminal leaves
+# nothing), with --binfmt private and global; off a terminal stdio stays
+# byte-exact.  The image's host name,
 # --hostname, --bind (rw, ro, symlinks in the image), --user, --setenv,
 # --chdir, exit statuses, and every refusal: exit 125, one line, nothing
 # left.  Afterwards: no mount, binfmt_misc unchanged, no process left.
@@ -40,7 +41,7 @@ procs_in_root() {
 	done
 }
 nothing_left() {
-	[ -z "$(findmnt -rn -o TARGET | grep -F "$T_DIR")" ] && [ -z "$(procs_in_root)" ] &&
+	! findmnt -rn -o TARGET | grep -qF "$T_DIR" && [ -z "$(procs_in_root)" ] &&
 		[ "$(binfmt_snapshot)" = "$binfmt_before" ]
 }
 
@@ -128,6 +129,16 @@ screen_has '^M7:1000:dev:/home/dev$' 20 ; ok $? "--user dev: uid 1000, owns its 
 type_line 'exit 3'
 wait_file "$T_DIR/pane.rc" 30
 [ "$(cat "$T_DIR/pane.rc" 2>/dev/null)" = 3 ] ; ok $? "--user dev: the shell's exit status 3 is run's"
+
+# The terminal goes away (the tmux server killed) while a command runs:
+# run is hung up, and so is the command's session; nothing stays.
+start_pane "$root"
+screen_has "^root@$name:/# ?\$" 60
+type_line 'sleep 300'
+sleep 2
+tm kill-server
+for _ in $(seq 1 100); do [ -z "$(procs_in_root)" ] && break; sleep 0.2; done
+nothing_left ; ok $? "the terminal closed during sleep 300: run, the shell and the sleep are gone, nothing left"
 
 # SIGTERM to run while the shell waits at its prompt: exit 143, the
 # terminal's modes restored, the session hung up and gone.
