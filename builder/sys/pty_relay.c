@@ -254,8 +254,10 @@ static void relay_loop(int master, int done_fd, int winch)
 			child_done = true;
 		if (p[P_USER_IN].revents & (POLLIN | POLLHUP | POLLERR))
 			user_in = fill(STDIN_FILENO, &to_master);
-		if ((p[P_MASTER_OUT].revents & (POLLOUT | POLLERR | POLLHUP)) && !drain(master, &to_master))
-			return;
+		/* A failed write to the master drops the keys: the command's
+		 * side is closed, and what it wrote last is still read below. */
+		if (p[P_MASTER_OUT].revents & (POLLOUT | POLLERR | POLLHUP))
+			drain(master, &to_master);
 		if ((p[P_MASTER_IN].revents & (POLLIN | POLLHUP | POLLERR)) && !fill(master, &to_user))
 			break;
 		if (p[P_USER_OUT].revents & (POLLOUT | POLLERR | POLLHUP))
