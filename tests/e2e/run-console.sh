@@ -46,9 +46,11 @@ nothing_left() {
 }
 
 # --- at a terminal -----------------------------------------------------
-TMUX_SOCK="mkfr-e2e-$$"
-tm() { tmux -L "$TMUX_SOCK" "$@"; }
-T_CLEANUPS="$T_CLEANUPS tmux -L '$TMUX_SOCK' kill-server 2>/dev/null;"
+# A private server whose socket is in our directory (-S, not -L: that
+# would leave the socket in /tmp/tmux-UID), killed through it at exit.
+TMUX_SOCK="$T_DIR/tmux.sock"
+tm() { tmux -S "$TMUX_SOCK" "$@"; }
+T_CLEANUPS="$T_CLEANUPS tmux -S '$TMUX_SOCK' kill-server 2>/dev/null;"
 # The pane: the user's terminal modes before and after run, run's status.
 cat > "$T_DIR/pane" <<EOF
 #!/bin/bash
