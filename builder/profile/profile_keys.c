@@ -2,6 +2,7 @@
  * line of documentation shown by `mkforeignroot keys` and in the man page. */
 #include "profile/profile.h"
 #include "util/arch.h"
+#include "util/hostname.h"
 #include "util/number.h"
 
 #include <ctype.h>
@@ -204,17 +205,6 @@ static bool is_dir(const char *s)
 	return *s == '/';
 }
 
-static bool is_hostname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 63 || *s == '-' || s[n - 1] == '-')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-')
-			return false;
-	return true;
-}
-
 bool profile_value_valid(const struct profile_key *key, const char *v, const char **why)
 {
 	switch (key->type) {
@@ -267,7 +257,7 @@ bool profile_value_valid(const struct profile_key *key, const char *v, const cha
 		return each_item(v, ':', is_dir, false);
 	case KEY_HOSTNAME:
 		*why = "must be a host name label (letters, digits, -; at most 63)";
-		return is_hostname(v);
+		return hostname_label_valid(v);
 	case KEY_COUNT: {
 		*why = "must be a whole number from 1 to 64";
 		uint64_t n;

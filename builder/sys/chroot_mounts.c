@@ -1,11 +1,14 @@
 #include "sys/chroot_mounts.h"
 
+#include "sys/rootfs_fs.h"
+#include "util/alloc.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -28,18 +31,40 @@ static int open_in_root(const char *root, const char *path, int flags)
 }
 
 /* mount() onto a place inside root, named through its fd so nothing can
- * swap a symlink under us. */
-static int mount_at(const char *root, const char *path, const char *src, const char *fstype,
-		    unsigned long flags, const char *data)
+ * swap a symlink under us.  open_flags: O_DIRECTORY where only a
+ * directory will do. */
+static int mount_at_flags(const char *root, const char *path, int open_flags, const char *src,
+			  const char *fstype, unsigned long flags, const char *data)
 {
-	autoclose int fd = open_in_root(root, path, O_NOFOLLOW);
-	if (fd < 0)
+	autoclose int fd = open_in_root(root, path, O_NOFOLLOW | open_flags);
+	if (fd < 0) {
+		fprintf(stderr, "cannot open %s%s to mount on: %s\n", root, path, strerror(errno));
 		return -1;
+	}
 	char target[64];
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (mount(src, target, fstype, flags, data) < 0) {
 		fprintf(stderr, "cannot mount %s on %s%s: %s\n", fstype ? fstype : src, root, path,
 			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int mount_at(const char *root, const char *path, const char *src, const char *fstype,
+		    unsigned long flags, const char *data)
+{
+	return mount_at_flags(root, path, 0, src, fstype, flags, data);
+}
+
+/* Read-only (and `extra`), for the mount at path and every mount below it:
+ * a remount would change only the top one. */
+static int make_read_only(const char *root, const char *path, unsigned long long extra)
+{
+	autoclose int fd = open_in_root(root, path, O_NOFOLLOW | O_DIRECTORY);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | extra };
+	if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		fprintf(stderr, "cannot make %s%s read-only: %s\n", root, path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -60,18 +85,10 @@ static int mount_proc_sys(const char *root)
 		if (mount_at(root, "/sys", "/sys", NULL, MS_BIND | MS_REC, NULL) < 0)
 			return -1;
 		/* Read-only, and every mount below it too (cgroups, securityfs,
-		 * debugfs...): a remount would make only the top one read-only.
-		 * Nothing in the rootfs has any business changing the host's
-		 * kernel settings. */
-		autoclose int sys = open_in_root(root, "/sys", O_NOFOLLOW | O_DIRECTORY);
-		struct mount_attr attr = {
-			.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				    MOUNT_ATTR_NOEXEC,
-		};
-		if (sys < 0 || mount_setattr(sys, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-			fprintf(stderr, "cannot make %s/sys read-only: %s\n", root, strerror(errno));
+		 * debugfs...).  Nothing in the rootfs has any business changing
+		 * the host's kernel settings. */
+		if (make_read_only(root, "/sys", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) < 0)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -135,6 +152,53 @@ static void bind_resolv_conf(const char *root)
 	mount_at(root, "/etc/resolv.conf", "/etc/resolv.conf", NULL, MS_BIND, NULL);
 }
 
+int chroot_bind_prepare(const char *root, struct chroot_bind *b, struct mkfr_error *err)
+{
+	struct stat st;
+	if (stat(b->host, &st) < 0)
+		return mkfr_fail(err, errno, "--bind: %s", b->host);
+	if (!S_ISDIR(st.st_mode))
+		return mkfr_fail(err, ENOTDIR, "--bind: %s", b->host);
+	autoclose int rootfd = rootfs_open(root, err);
+	if (rootfd < 0)
+		return -1;
+	free(b->at);
+	b->at = rootfs_resolve_dir(rootfd, b->guest);
+	/* Refused before anything is created: "/x/.." or a link to "/" would
+	 * put the host directory over the whole rootfs. */
+	if (b->at && strcmp(b->at, "/") == 0)
+		return mkfr_fail(err, 0, "--bind: %s is the rootfs's root directory itself (inside "
+				 "the rootfs it resolves to /): bind to a directory below it", b->guest);
+	if (!b->at) {
+		if (rootfs_mkdir_p(rootfd, b->guest, 0755, err) < 0)
+			return mkfr_error_prefix(err, "--bind: %s", b->guest);
+		b->at = rootfs_resolve_dir(rootfd, b->guest);
+		if (!b->at || strcmp(b->at, "/") == 0)
+			return mkfr_fail(err, 0, "--bind: %s is not a directory inside the rootfs (a "
+					 "file, or a symbolic link to something missing there)", b->guest);
+	}
+	return 0;
+}
+
+void chroot_bind_free(struct chroot_bind *b)
+{
+	free(b->host);
+	free(b->guest);
+	free(b->at);
+	*b = (struct chroot_bind){ 0 };
+}
+
+static int mount_binds(const char *root, const struct chroot_bind *binds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct chroot_bind *b = &binds[i];
+		if (mount_at_flags(root, b->at, O_DIRECTORY, b->host, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    (b->read_only && make_read_only(root, b->at, 0) < 0))
+			return -1;
+	}
+	return 0;
+}
+
 int chroot_mounts_setup(void *data)
 {
 	const struct chroot_mounts *m = data;
@@ -145,5 +209,5 @@ int chroot_mounts_setup(void *data)
 			return -1;
 		bind_resolv_conf(m->root);
 	}
-	return 0;
+	return mount_binds(m->root, m->binds, m->n_binds);
 }

@@ -11,7 +11,18 @@
 #ifndef MKFR_CHROOT_MOUNTS_H
 #define MKFR_CHROOT_MOUNTS_H
 
+#include "util/error.h"
+
 #include <stdbool.h>
+#include <stddef.h>
+
+/* A host directory bound into the rootfs (`run --bind`). */
+struct chroot_bind {
+	char *host;       /* absolute */
+	char *guest;      /* as asked for, absolute */
+	bool read_only;   /* and every mount below it */
+	char *at;         /* chroot_bind_prepare: guest resolved inside the rootfs */
+};
 
 struct chroot_mounts {
 	const char *root;
@@ -20,7 +31,19 @@ struct chroot_mounts {
 	 * rootfs's own /dev is hidden, not changed), and /etc/resolv.conf bound
 	 * from the host so the network works by name. */
 	bool dev_and_net;
+	/* Bound after everything above, in this order. */
+	const struct chroot_bind *binds;
+	size_t n_binds;
 };
+
+/* Before the run, on our side: host must be a directory; guest is
+ * resolved inside root as the kernel resolves it in a chroot of root (a
+ * symlink among its components, absolute or relative, never leads out of
+ * the rootfs), made with mkdir -p if missing (the one change run makes to
+ * a rootfs, and only when asked), and refused if it is the rootfs's own
+ * root directory.  Fills b->at. */
+int chroot_bind_prepare(const char *root, struct chroot_bind *b, struct mkfr_error *err);
+void chroot_bind_free(struct chroot_bind *b);
 
 /* A spawn_setup_fn: data is a struct chroot_mounts.  Skips what the rootfs
  * has no mount point for (we never create directories in it). */

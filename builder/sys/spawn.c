@@ -1,5 +1,6 @@
 #include "sys/spawn.h"
 
+#include "sys/pty_relay.h"
 #include "sys/signals.h"
 #include "sys/userns.h"
 #include "util/alloc.h"
@@ -8,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -44,8 +47,20 @@ char **spawn_environment(char *const *extra)
 		if (v)
 			strv_pushf(&env, "%s=%s", passthrough_env[i], v);
 	}
-	for (size_t i = 0; extra && extra[i]; i++)
-		strv_push(&env, extra[i]);
+	for (size_t i = 0; extra && extra[i]; i++) {
+		/* getenv() finds the first of two equal keys: replace, so that
+		 * what the caller asked for (HOME of a --user) is what counts. */
+		size_t key = strcspn(extra[i], "=") + 1;
+		size_t j = 0;
+		while (env[j] && strncmp(env[j], extra[i], key) != 0)
+			j++;
+		if (env[j]) {
+			free(env[j]);
+			env[j] = xstrdup(extra[i]);
+		} else {
+			strv_push(&env, extra[i]);
+		}
+	}
 	return env;
 }
 
@@ -98,15 +113,33 @@ const char *spawn_exec_hint(int errnum)
 	}
 }
 
-static __attribute__((noreturn)) void exec_target(const struct spawn_opts *o, char **env)
+static int take_ids(const struct spawn_ids *ids)
+{
+	if (setgroups(ids->n_groups, ids->groups) < 0 || setgid(ids->gid) < 0 || setuid(ids->uid) < 0) {
+		fprintf(stderr, "cannot take on uid %u, gid %u: %s\n", (unsigned)ids->uid,
+			(unsigned)ids->gid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* console_fd: where the console's master end goes (o->console), else -1. */
+static __attribute__((noreturn)) void exec_target(const struct spawn_opts *o, char **env,
+						  int console_fd)
 {
 	if (o->chroot_dir) {
 		if (chroot(o->chroot_dir) < 0) {
 			fprintf(stderr, "chroot %s: %s\n", o->chroot_dir, strerror(errno));
 			_exit(127);
 		}
+		/* The ids first: the console's pseudo-terminal is then its
+		 * user's, and so is the permission to enter the directory. */
+		if (o->ids && take_ids(o->ids) < 0)
+			_exit(127);
+		if (console_fd >= 0 && pty_console_attach(console_fd) < 0)
+			_exit(127);
 		if (chdir(o->cwd ? o->cwd : "/") < 0) {
-			fprintf(stderr, "chdir: %s\n", strerror(errno));
+			fprintf(stderr, "chdir %s: %s\n", o->cwd ? o->cwd : "/", strerror(errno));
 			_exit(127);
 		}
 	} else if (o->cwd && chdir(o->cwd) < 0) {
@@ -128,7 +161,8 @@ static void init_on_signal(int sig)
 	init_got_signal = sig;
 }
 
-static __attribute__((noreturn)) void run_as_init(const struct spawn_opts *o, char **env)
+static __attribute__((noreturn)) void run_as_init(const struct spawn_opts *o, char **env,
+						  int console_fd)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -148,7 +182,7 @@ static __attribute__((noreturn)) void run_as_init(const struct spawn_opts *o, ch
 		_exit(127);
 	if (cmd == 0) {
 		reset_signals();
-		exec_target(o, env);
+		exec_target(o, env, console_fd);
 	}
 	int cmd_status = 255;
 	for (;;) {
@@ -174,7 +208,7 @@ static __attribute__((noreturn)) void run_as_init(const struct spawn_opts *o, ch
 /* PID 1 of the new PID namespace: privileged setup, then (optionally) the
  * user namespace, then the command. */
 static __attribute__((noreturn)) void start_init(const struct spawn_opts *o, char **env,
-						 int ask_fd, int go_fd)
+						 int ask_fd, int go_fd, int console_fd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (o->setup && o->setup(o->setup_data) < 0)
@@ -187,7 +221,7 @@ static __attribute__((noreturn)) void start_init(const struct spawn_opts *o, cha
 		if (o->userns_setup && o->userns_setup(o->userns_data) < 0)
 			_exit(127);
 	}
-	run_as_init(o, env);
+	run_as_init(o, env, console_fd);
 }
 
 /* Give the child's process group our controlling terminal, if we hold it. */
@@ -201,7 +235,8 @@ static bool take_terminal(void)
 	return ok;
 }
 
-static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int out_fd)
+static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int out_fd,
+						 int console_fd)
 {
 	reset_signals();
 	setpgid(0, 0);
@@ -209,7 +244,9 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 	if (o->passthrough) {
-		take_terminal();
+		/* A console leaves our terminal to us: the relay needs it. */
+		if (!o->console)
+			take_terminal();
 	} else {
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull >= 0)
@@ -220,9 +257,13 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 	autostrv char **env = spawn_environment(o->env_extra);
 
 	if (o->private_namespaces) {
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0) {
-			fprintf(stderr, "cannot create a private mount and PID namespace: %s\n",
-				strerror(errno));
+		if (unshare(CLONE_NEWNS | CLONE_NEWPID | (o->hostname ? CLONE_NEWUTS : 0)) < 0) {
+			fprintf(stderr, "cannot create a private mount%s namespace: %s\n",
+				o->hostname ? ", PID and UTS" : " and PID", strerror(errno));
+			_exit(127);
+		}
+		if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0) {
+			fprintf(stderr, "cannot set the host name %s: %s\n", o->hostname, strerror(errno));
 			_exit(127);
 		}
 		/* Mounts made in here must never propagate to the host. */
@@ -247,7 +288,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 		if (init == 0) {
 			close(ask[0]);
 			close(go[1]);
-			start_init(o, env, ask[1], go[0]);
+			start_init(o, env, ask[1], go[0], console_fd);
 		}
 		if (o->user_namespace) {
 			close(ask[1]);
@@ -263,7 +304,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 	}
 	if (o->setup && o->setup(o->setup_data) < 0)
 		_exit(127);
-	exec_target(o, env);
+	exec_target(o, env, console_fd);
 }
 
 struct line_buffer {
@@ -334,21 +375,34 @@ static long now_ms(void)
 int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_error *err)
 {
 	int pipefd[2] = { -1, -1 };
+	/* The console's master end comes back over this (sys/pty_relay.h). */
+	int console[2] = { -1, -1 };
 	memset(res, 0, sizeof(*res));
 
 	if (signals_pending())
 		return mkfr_fail(err, 0, "interrupted by signal %d", signals_pending());
 	if (!o->passthrough && pipe2(pipefd, O_CLOEXEC) < 0)
 		return mkfr_fail(err, errno, "cannot create a pipe for %s", o->argv[0]);
+	if (o->console && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, console) < 0) {
+		int e = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return mkfr_fail(err, e, "cannot create a socket for %s's console", o->argv[0]);
+	}
 
 	pid_t pid = fork();
 	if (pid < 0) {
+		int e = errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return mkfr_fail(err, errno, "cannot start %s", o->argv[0]);
+		close(console[0]);
+		close(console[1]);
+		return mkfr_fail(err, e, "cannot start %s", o->argv[0]);
 	}
-	if (pid == 0)
-		child_main(o, pipefd[1]);
+	if (pid == 0) {
+		close(console[0]);
+		child_main(o, pipefd[1], console[1]);
+	}
 
 	/* Also set it here, so the group exists before either side runs on. */
 	setpgid(pid, pid);
@@ -359,7 +413,14 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 	autoclose int rd = pipefd[0];
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
+	autoclose int console_sock = console[0];
+	if (console[1] >= 0)
+		close(console[1]);
 	autoclose int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* Until the command's side hangs up; then the loop below reaps, or
+	 * passes a signal on as for any child. */
+	if (console_sock >= 0)
+		pty_relay(console_sock, pidfd);
 
 	struct line_buffer lb = { .len = 0 };
 	long term_sent_at = 0;

@@ -8,6 +8,8 @@
 #include "util/error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 typedef void (*spawn_line_fn)(const char *line, void *data);
 /* Runs in the child before chroot/exec.  Returns 0, or -1 after writing a
@@ -41,6 +43,23 @@ struct spawn_opts {
 	 * controlling terminal, the child's process group gets the terminal
 	 * for as long as it runs, so Ctrl-C and Ctrl-Z reach the command. */
 	bool passthrough;
+	/* With passthrough and chroot_dir, stdin and stdout being a terminal:
+	 * the command gets a pseudo-terminal of the chroot's own /dev/pts
+	 * instead, relayed to ours (sys/pty_relay.h). */
+	bool console;
+	/* With private_namespaces: a UTS namespace of its own, named this
+	 * (checked by the caller: util/hostname.h).  NULL: the host's. */
+	const char *hostname;
+	/* After chroot: take on these ids (groups first, uid last); NULL:
+	 * stay root. */
+	const struct spawn_ids *ids;
+};
+
+struct spawn_ids {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary groups */
+	size_t n_groups;
 };
 
 #define SPAWN_TAIL_LINES 12
@@ -87,7 +106,8 @@ int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
 void spawn_print_tail(const struct spawn_result *res, const char *what);
 
 /* The environment every child gets (PATH, locale, noninteractive debconf,
- * proxy variables passed through); extra entries appended. */
+ * proxy variables passed through); extra "KEY=VALUE" entries appended, an
+ * extra replacing a whitelisted entry of the same KEY. */
 char **spawn_environment(char *const *extra);
 
 /* Why exec() failed, in words a user can act on (ENOEXEC, ENOENT and ELOOP

@@ -53,6 +53,25 @@ static inline void tap_write_file(const char *dir, const char *rel, const char *
 	fclose(f);
 }
 
+/* mkdir DIR/REL (0755), and a symlink DIR/REL -> TARGET (test fixtures;
+ * a test that needs them checks what they made). */
+#include <sys/stat.h>
+#include <unistd.h>
+static inline void tap_mkdir(const char *dir, const char *rel)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	mkdir(path, 0755);
+}
+
+static inline void tap_symlink(const char *target, const char *dir, const char *rel)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if (symlink(target, path) < 0)
+		printf("# symlink %s -> %s failed\n", path, target);
+}
+
 /* Names in directory `path` other than "." and "..". */
 static inline int tap_count_entries(const char *path)
 {

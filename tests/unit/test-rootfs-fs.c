@@ -25,16 +25,12 @@ static void mk(const char *rel, const char *content)
 
 static void md(const char *rel)
 {
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	mkdir(p, 0755);
+	tap_mkdir(base, rel);
 }
 
 static void ln(const char *target, const char *rel)
 {
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%s", base, rel);
-	symlink(target, p);
+	tap_symlink(target, base, rel);
 }
 
 int main(void)
