@@ -194,13 +194,7 @@ void image_fs_uuid(const char *seed, const char *purpose, char out[37])
 	autofree char *text = xasprintf("%s/%s", seed, purpose);
 	if (sha256_buffer_hex(text, strlen(text), hex, &err) < 0)
 		memset(hex, '0', 64);
-	/* Version 4 and the RFC 4122 variant: a UUID every tool accepts,
-	 * whose other 122 bits are the hash's. */
-	hex[12] = '4';
-	static const char digits[] = "0123456789abcdef";
-	const char *d = strchr(digits, hex[16]);
-	hex[16] = digits[8 | (d ? (d - digits) & 3 : 0)];
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	sha256_hex_uuid(hex, out);
 }
 
 /* ---- running the tools --------------------------------------------------- */

@@ -106,12 +106,7 @@ static void document_uuid(const struct sbom_input *in, char out[37])
 		}
 	}
 	sha256_finish_hex(&h, hex);
-	/* RFC 4122 layout, version 4 and its variant bits set. */
-	hex[12] = '4';
-	static const char digits[] = "0123456789abcdef";
-	const char *d = strchr(digits, hex[16]);
-	hex[16] = digits[8 | (d ? (d - digits) & 3 : 0)];
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	sha256_hex_uuid(hex, out);
 }
 
 static bool is_container(const struct sbom_input *in)

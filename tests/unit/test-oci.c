@@ -7,6 +7,7 @@
 #include "sys/rootfs_fs.h"
 #include "util/sha256.h"
 #include "tap.h"
+#include "tap-json.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -26,36 +27,15 @@ static json_object *read_json(const char *dir, const char *rel)
 	return json_object_from_file(path);
 }
 
-static const char *jget(json_object *o, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			o = NULL;
-	}
-	return o ? json_object_get_string(o) : NULL;
-}
+#define jget tap_json_str
 
 /* An annotation (its key holds dots) of the object at `path`. */
 static const char *annotation(json_object *o, const char *path, const char *key)
 {
-	char full[256];
-	snprintf(full, sizeof(full), "%s.annotations", path);
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", full);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			o = NULL;
-	}
-	json_object *v;
-	return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+	json_object *a = tap_json_at(o, path), *v;
+	return a && json_object_object_get_ex(a, "annotations", &a) && json_object_object_get_ex(a, key, &v)
+		       ? json_object_get_string(v)
+		       : NULL;
 }
 
 static char *blob(const char *dir, const char *digest)

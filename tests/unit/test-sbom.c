@@ -7,26 +7,14 @@
 #include "archive/dpkg_status.h"
 #include "out/sbom.h"
 #include "tap.h"
+#include "tap-json.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *jstr(json_object *o, const char *path)
-{
-	/* "a.b.0.c": objects by key, arrays by index */
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			o = NULL;
-	}
-	return o ? json_object_get_string(o) : NULL;
-}
+#define jstr tap_json_str
 
 static char *copyright_expr(const char *text)
 {
