@@ -6,8 +6,10 @@
  * came from the fetched set), and the SHA256 of OUT when OUT is a file.
  *
  * Two stages because the output decides the order: what the rootfs holds
- * is read before output (a tarball output removes the tree), the hash of
- * OUT only exists after it.  The manifest is written last, atomically
+ * is read before output (a tarball or image output removes the tree), the
+ * hash of OUT only exists after it.  The inventory also serves the SBOMs
+ * (stage_sbom.c: licences, read here while the tree is there) and the OCI
+ * formats (the packages digest they are annotated with).  The manifest is written last, atomically
  * (atomic_file.h): it is whole or absent, never half written. */
 #include "archive/debian_copyright.h"
 #include "archive/dpkg_status.h"

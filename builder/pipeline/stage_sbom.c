@@ -42,7 +42,7 @@ static int sbom_run(struct build *b, struct mkfr_error *err)
 	if (!b->sbom_spdx_path && !b->sbom_cdx_path)
 		return 0;
 	const char *digest = NULL;
-	if (output_format_is_oci(b->format) && b->format == OUTPUT_OCI)
+	if (b->format == OUTPUT_OCI)
 		digest = b->oci_manifest_digest + 7; /* a layout directory: its image's identity */
 	else if (output_format_is_written(b->format)) {
 		if (stage_out_sha256(b, err) < 0)
