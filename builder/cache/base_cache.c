@@ -47,6 +47,8 @@ int base_cache_key_make(const struct base_cache_inputs *in, struct base_cache_ke
 	fprintf(f, "mkforeignroot=%s\ndebootstrap=%s\nemulator=%s\nbinfmt=%s\n",
 		or_empty(in->tool_version), or_empty(in->debootstrap_version),
 		or_empty(in->emulator_version), or_empty(in->binfmt));
+	if (in->unpack)
+		fprintf(f, "unpack=%s\n", in->unpack);
 	fprintf(f, "suite=%s\narch=%s\nvariant=%s\ncomponents=%s\nmirror=%s\n", or_empty(in->suite),
 		or_empty(in->arch), or_empty(in->variant), or_empty(in->components),
 		or_empty(in->mirror));

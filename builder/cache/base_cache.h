@@ -34,6 +34,7 @@
 struct base_cache_inputs {
 	const char *tool_version, *debootstrap_version, *emulator_version;
 	const char *binfmt;
+	const char *unpack;            /* the profile's unpack= (auto, native, emulated) */
 	const char *suite, *arch, *variant, *components, *mirror, *packages, *exclude;
 	const char *source_date_epoch; /* NULL unless the build is reproducible */
 	const struct deb_package *debs; /* name, version, architecture, SHA256 are used */

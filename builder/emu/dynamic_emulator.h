@@ -18,8 +18,4 @@
 int dynamic_emulator_stage(int rootfd, const char *emulator, const char *stage_dir,
 			   const char *interpreter, struct mkfr_error *err);
 
-/* The ELF interpreter (PT_INTERP) named by a host program; NULL if it is
- * statically linked or unreadable. */
-char *dynamic_emulator_loader(const char *program);
-
 #endif

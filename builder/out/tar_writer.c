@@ -1,8 +1,10 @@
 #include "out/tar_writer.h"
 
+#include "out/parallel_gzip.h"
 #include "sys/signals.h"
 #include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/cpu_count.h"
 #include "util/log.h"
 #include "util/strv.h"
 
@@ -53,13 +55,14 @@ struct walk {
 	struct mkfr_error *err;
 };
 
+/* gzip is ours (parallel_gzip.c: libarchive's is one thread); xz and zstd
+ * are libarchive's, with threads. */
 static int add_filter(struct archive *a, enum output_format f)
 {
 	switch (f) {
 	case OUTPUT_TAR:
-		return archive_write_add_filter_none(a);
 	case OUTPUT_TAR_GZ:
-		return archive_write_add_filter_gzip(a);
+		return archive_write_add_filter_none(a);
 	case OUTPUT_TAR_XZ:
 		return archive_write_add_filter_xz(a);
 	case OUTPUT_TAR_ZST:
@@ -68,6 +71,20 @@ static int add_filter(struct archive *a, enum output_format f)
 		break;
 	}
 	return ARCHIVE_FATAL;
+}
+
+/* Threads for xz and zstd: at least 2, because their output is the same
+ * for any number of threads from 2 (xz's multi-threaded encoder) or 1
+ * (zstd's workers) on, and differs from their one-thread mode: a
+ * reproducible tarball must not depend on the machine's cores. */
+static int set_threads(struct archive *a, enum output_format f)
+{
+	if (f != OUTPUT_TAR_XZ && f != OUTPUT_TAR_ZST)
+		return ARCHIVE_OK;
+	unsigned n = cpu_count();
+	char threads[16];
+	snprintf(threads, sizeof(threads), "%u", n < 2 ? 2 : n);
+	return archive_write_set_filter_option(a, f == OUTPUT_TAR_XZ ? "xz" : "zstd", "threads", threads);
 }
 
 static struct archive *new_writer(enum output_format f, struct mkfr_error *err)
@@ -100,9 +117,9 @@ static struct archive *new_writer(enum output_format f, struct mkfr_error *err)
 				archive_version_details());
 		return NULL;
 	}
-	/* A gzip header holds the time it was written: leave it out. */
-	if (f == OUTPUT_TAR_GZ && archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK) {
-		mkfr_fail(err, 0, "libarchive: gzip without a timestamp: %s", archive_error_string(a));
+	if (set_threads(a, f) != ARCHIVE_OK) {
+		mkfr_fail(err, 0, "libarchive: %s with threads: %s", output_format_name(f),
+			  archive_error_string(a));
 		return NULL;
 	}
 	return steal_pointer(&a);
@@ -316,6 +333,7 @@ static int write_tree_dir(struct walk *w, int dirfd, const char *prefix)
 	return 0;
 }
 
+/* tar_write_tree_to: every piece of the tarball to the caller's function. */
 struct sink {
 	tar_sink_fn fn;
 	void *data;
@@ -334,6 +352,68 @@ static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, siz
 	return (la_ssize_t)len;
 }
 
+/* tar.gz: libarchive writes plain tar into a parallel gzip stream, at
+ * gzip's own default level. */
+#define GZIP_LEVEL 6
+
+struct gzip_sink {
+	struct pgzip *z;
+	struct mkfr_error err;
+};
+
+static la_ssize_t gzip_sink_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct gzip_sink *s = data;
+	if (pgzip_write(s->z, buf, len, &s->err) < 0) {
+		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int gzip_sink_close(struct archive *a, void *data)
+{
+	struct gzip_sink *s = data;
+	if (pgzip_finish(s->z, &s->err) < 0) {
+		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
+		return ARCHIVE_FATAL;
+	}
+	return ARCHIVE_OK;
+}
+
+static void gzip_sink_free(struct gzip_sink *s)
+{
+	pgzip_free(s->z);
+}
+
+/* Where libarchive writes: the caller's sink, out_fd itself, or the gzip
+ * stream to it.  As archive_write_open_fd does for a file: the tar is not
+ * padded to a whole 10 KiB record, and the output file itself is never
+ * archived. */
+static int open_output(struct archive *a, int out_fd, struct sink *sink, enum output_format f,
+		       struct gzip_sink *gz, struct mkfr_error *err)
+{
+	int opened;
+	if (sink) {
+		archive_write_set_bytes_in_last_block(a, 1);
+		opened = archive_write_open2(a, sink, NULL, sink_write, NULL, NULL);
+	} else if (f != OUTPUT_TAR_GZ) {
+		opened = archive_write_open_fd(a, out_fd);
+	} else {
+		struct stat st;
+		if (fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode))
+			archive_write_set_skip_file(a, st.st_dev, st.st_ino);
+		archive_write_set_bytes_in_last_block(a, 1);
+		gz->z = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
+		if (!gz->z)
+			return -1;
+		opened = archive_write_open2(a, gz, NULL, gzip_sink_write, gzip_sink_close, NULL);
+	}
+	if (opened != ARCHIVE_OK)
+		return mkfr_fail(err, archive_errno(a), "cannot start the tarball: %s", archive_error_string(a));
+	return 0;
+}
+
 /* Open `a` on the fd, or on the sink when out_fd < 0. */
 static int write_tree(const char *root, int out_fd, struct sink *sink, const struct tar_options *o,
 		      struct tar_stats *stats, struct mkfr_error *err)
@@ -342,6 +422,8 @@ static int write_tree(const char *root, int out_fd, struct sink *sink, const str
 	if (!stats)
 		stats = &ignored;
 	*stats = (struct tar_stats){ 0 };
+	/* Before `a`: freed after it, when libarchive has closed it. */
+	struct gzip_sink gz __attribute__((cleanup(gzip_sink_free))) = { 0 };
 	autoarchive struct archive *a = new_writer(o->format, err);
 	if (!a)
 		return -1;
@@ -350,17 +432,8 @@ static int write_tree(const char *root, int out_fd, struct sink *sink, const str
 	if (!links)
 		return mkfr_fail(err, ENOMEM, "tarball");
 	archive_entry_linkresolver_set_strategy(links, archive_format(a));
-	int opened;
-	if (out_fd >= 0) {
-		opened = archive_write_open_fd(a, out_fd);
-	} else {
-		/* As archive_write_open_fd does for a regular file: the last
-		 * block is not padded out to a whole 10 KiB record. */
-		archive_write_set_bytes_in_last_block(a, 1);
-		opened = archive_write_open2(a, sink, NULL, sink_write, NULL, NULL);
-	}
-	if (opened != ARCHIVE_OK)
-		return mkfr_fail(err, archive_errno(a), "cannot start the tarball: %s", archive_error_string(a));
+	if (open_output(a, out_fd, sink, o->format, &gz, err) < 0)
+		return -1;
 
 	autoclose int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;

@@ -109,8 +109,7 @@ void build_drop_target(struct build *b)
 {
 	if (b->target_mounted) {
 		/* The alias itself, and anything a stage left below it. */
-		if (umount_below(b->target) < 1)
-			log_warn("cannot unmount %s", b->target);
+		umount_below(b->target);
 		b->target_mounted = false;
 	}
 	if (b->target_dir_created) {

@@ -122,6 +122,10 @@ struct build {
 
 	/* second, cleanup */
 	bool policy_rc_added;
+	/* unpack= (pipeline/native_unpack.h): decided, staged and removed
+	 * again by the second stage. */
+	bool unpack_decided, unpack_native, unpack_staged;
+	char unpack_reason[256];
 
 	/* sysroot=yes: the toolchain files written next to OUT. */
 	char *toolchain_cmake, *pkg_config_wrapper;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const struct stage *const stages[] = {
@@ -107,8 +108,16 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 		log_info("interrupted: cleaning up (this takes a few seconds)");
 	/* Unwind in reverse.  A second Ctrl-C must not cut this short: the
 	 * handler only records it. */
+	struct timespec undo_start;
+	clock_gettime(CLOCK_MONOTONIC, &undo_start);
 	while (depth > 0)
 		undo_stack[--depth]->undo(b);
+	log_verbose("undo (mounts, emulator, work tree) done in %.1f s", log_seconds_since(&undo_start));
+	/* Ours alone (RUSAGE_SELF, every thread): debootstrap, dpkg and the
+	 * emulator are children, not counted.  scripts/bench reads this. */
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		log_verbose("peak memory of mkforeignroot: %.1f MiB", ru.ru_maxrss / 1024.0);
 
 	if (r < 0) {
 		if (signals_pending())

@@ -47,6 +47,12 @@ static int make_key(struct build *b, struct mkfr_error *err)
 		.debootstrap_version = debootstrap,
 		.emulator_version = b->emulator_version,
 		.binfmt = emulation_binfmt_name(b->emu.binfmt),
+		/* The modes give the same tree, but a build that asks for
+		 * unpack=emulated (say, to rule native unpacking out) must not
+		 * get a base made by the other: the mode asked for, not the
+		 * one auto picks (which the second stage decides, once the
+		 * packages are fetched). */
+		.unpack = profile_get(b->profile, "unpack"),
 		.suite = profile_get(p, "suite"),
 		.arch = b->arch->name,
 		.variant = profile_get(p, "variant"),

@@ -156,6 +156,11 @@ static json_object *emulator_json(const struct build *b)
 	json_object_object_add(o, "version", string_or_null(b->emulator_version));
 	json_object_object_add(o, "qemu", json_object_new_string(emulation_qemu_name(b->emu.mode)));
 	json_object_object_add(o, "binfmt", json_object_new_string(emulation_binfmt_name(b->emu.binfmt)));
+	/* Who unpacked the second stage's packages; null when no second stage
+	 * ran (a base cache hit: the base's own build decided). */
+	json_object_object_add(o, "unpack", b->unpack_decided && !b->base_hit
+						    ? json_object_new_string(b->unpack_native ? "native" : "emulated")
+						    : NULL);
 	return o;
 }
 

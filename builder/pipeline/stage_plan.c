@@ -239,6 +239,12 @@ static void print_dry_run(const struct build *b)
 	autostrv char **sa = stage_second_argv(b);
 	autostrv char **se = stage_second_env(b);
 	print_argv("second", se, sa);
+	const char *unpack = profile_get(b->profile, "unpack");
+	printf("  %-11s unpack=%s: %s\n", "", unpack,
+	       strcmp(unpack, "emulated") == 0 ? "the target's dpkg unpacks, under emulation"
+	       : strcmp(unpack, "native") == 0 ? "the host's dpkg unpacks; maintainer scripts under emulation"
+					       : "the host's dpkg unpacks where it fits the target's; "
+						 "maintainer scripts under emulation");
 	if (b->base_cache_enabled)
 		printf("  %-11s on a base cache miss, keep the configured base in %s\n", "snapshot",
 		       base_dir);

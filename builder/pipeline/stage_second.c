@@ -13,6 +13,7 @@
  * user namespace, see emulation.h): the /proc and /sys mounted for it in
  * the target vanish with it, and no process of it survives an interrupt. */
 #include "pipeline/debootstrap_progress.h"
+#include "pipeline/native_unpack.h"
 #include "pipeline/stages.h"
 #include "sys/chroot_mounts.h"
 #include "sys/rootfs_fs.h"
@@ -118,16 +119,20 @@ static int second_run(struct build *b, struct mkfr_error *err)
 		.log_fd = b->log_fd,
 	};
 	emulation_spawn_opts(&b->emu, &o);
-	log_info("second: debootstrap --second-stage (configure under %s)",
-		 b->emu.native ? "the host kernel" : "emulation");
-	if (spawn_require_shell_safe(argv, env, err) < 0 || dpkg_unsafe_io(b, true, err) < 0)
+	if (native_unpack_decide(b, err) < 0)
+		return -1;
+	log_info("second: debootstrap --second-stage (configure under %s%s)",
+		 b->emu.native ? "the host kernel" : "emulation",
+		 b->unpack_native ? ", the host's dpkg unpacking" : "");
+	if (spawn_require_shell_safe(argv, env, err) < 0 || dpkg_unsafe_io(b, true, err) < 0 ||
+	    native_unpack_stage(b, err) < 0)
 		return -1;
 	if (spawn_run(&o, &res, err) < 0)
 		return -1;
 	log_status_clear();
 	if (res.status != 0)
 		return stage_report_debootstrap_failure("debootstrap --second-stage", &res, err);
-	if (dpkg_unsafe_io(b, false, err) < 0)
+	if (dpkg_unsafe_io(b, false, err) < 0 || native_unpack_unstage(b, err) < 0)
 		return -1;
 	log_info("second: %d packages configured", progress.configured);
 	return 0;

@@ -13,6 +13,7 @@ static const char *const variant_choices[] = { "minbase", "buildd", "standard", 
 static const char *const binfmt_choices[] = { "auto", "private", "global", NULL };
 static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
 static const char *const emulator_source_choices[] = { "auto", "host", "mirror", NULL };
+static const char *const unpack_choices[] = { "auto", "native", "emulated", NULL };
 static const char *const format_choices[] = { "dir", "tar", "tar.gz", "tar.xz", "tar.zst", "ext4",
 					      "squashfs", "erofs", "oci", "oci.tar", NULL };
 /* What squashfs-tools 4.5 and erofs-utils 1.5 (Debian 12) can write. */
@@ -53,6 +54,10 @@ static const struct profile_key keys[] = {
 	{ "qemu", KEY_ENUM, "static", false, qemu_choices,
 	  "static: copy qemu-<t>-static into the rootfs; fix-binary: F flag, nothing copied; "
 	  "dynamic: the shared qemu-<t> with its libraries and a static launcher." },
+	{ "unpack", KEY_ENUM, "auto", false, unpack_choices,
+	  "Who unpacks the second stage's packages: native (the host's dpkg; maintainer scripts "
+	  "still run under emulation), emulated (the target's dpkg), or auto (native where the "
+	  "host's dpkg fits the target's)." },
 	{ "emulator_source", KEY_ENUM, "auto", false, emulator_source_choices,
 	  "host: the host's emulator only; mirror: qemu-user-static from the profile's mirror "
 	  "(verified, cached, not installed); auto: the host's, else the mirror's." },

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs shellcheck on every shell script we ship or run: the hooks installed with
 # the program, scripts/ and CI's entry point.  One assertion per script.
-# Without shellcheck: a SKIP, or a failure with MKFR_MUST_WORK=1.
+# Then every test script is executable (a fresh clone has git's mode, and
+# automake runs them directly: a 100644 one is an ERROR, exit 126, in CI
+# only).  Without shellcheck: a SKIP, or a failure with MKFR_MUST_WORK=1.
 set -u
 src=${MKFR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$src" || { echo "Bail out! no source tree at $src"; exit 1; }
@@ -24,6 +26,15 @@ for f in hooks/*/* scripts/* .ci/run; do
 	else
 		echo "not ok $n - shellcheck $f"
 		echo "$out" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+done
+for f in tests/e2e/*.sh tests/unit/*.sh; do
+	n=$((n + 1))
+	if [ -x "$f" ]; then
+		echo "ok $n - $f is executable"
+	else
+		echo "not ok $n - $f is executable (git update-index --chmod=+x $f)"
 		failed=$((failed + 1))
 	fi
 done

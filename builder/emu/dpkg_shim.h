@@ -1,0 +1,18 @@
+/* unpack=native (pipeline/native_unpack.c): where things are inside the
+ * target while the second stage runs.  Shared by the shim program
+ * (dpkg_shim.c, static, run inside the rootfs) and the code that stages it. */
+#ifndef MKFR_DPKG_SHIM_H
+#define MKFR_DPKG_SHIM_H
+
+/* The host's dpkg and dpkg-deb with their ELF loader and libraries
+ * (emu/host_program.h), removed with /debootstrap. */
+#define DPKG_SHIM_HOST_DIR "/debootstrap/host"
+/* The target's own dpkg, which the shim hands everything else to. */
+#define DPKG_SHIM_TARGET_DPKG "/usr/bin/dpkg"
+/* Where the shim is put: before /usr/bin on the PATH debootstrap's
+ * in_target uses (/sbin:/usr/sbin:/bin:/usr/bin), and where no Debian
+ * package puts dpkg. */
+#define DPKG_SHIM_DPKG "/usr/sbin/dpkg"
+#define DPKG_SHIM_DPKG_DEB "/usr/sbin/dpkg-deb"
+
+#endif

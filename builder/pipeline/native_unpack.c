@@ -1,0 +1,216 @@
+#include "pipeline/native_unpack.h"
+
+#include "cache/deb_cache.h"
+#include "emu/dpkg_shim.h"
+#include "emu/exec_probe.h"
+#include "emu/host_program.h"
+#include "sys/rootfs_fs.h"
+#include "sys/spawn.h"
+#include "util/alloc.h"
+#include "util/cleanup.h"
+#include "util/datadirs.h"
+#include "util/file_io.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SHIM_NAME "mkforeignroot-dpkg-shim"
+#define HOST_DPKG_DEFAULT "/usr/bin/dpkg"
+
+/* The host's dpkg: $MKFR_HOST_DPKG (a dpkg elsewhere), else the system's.
+ * dpkg-deb sits beside it. */
+static const char *host_dpkg(void)
+{
+	const char *env = getenv("MKFR_HOST_DPKG");
+	return env && *env ? env : HOST_DPKG_DEFAULT;
+}
+
+static char *host_dpkg_deb(void)
+{
+	autofree char *copy = xstrdup(host_dpkg());
+	char *slash = strrchr(copy, '/');
+	if (slash)
+		*slash = '\0';
+	return path_join(slash ? copy : ".", "dpkg-deb");
+}
+
+/* "1.21.22" -> 1, 21.  0 on success. */
+static int major_minor(const char *version, int *major, int *minor)
+{
+	const char *v = strchr(version, ':') ? strchr(version, ':') + 1 : version;
+	return sscanf(v, "%d.%d", major, minor) == 2 ? 0 : -1;
+}
+
+/* "Debian 'dpkg' package management program version 1.21.22 (amd64)." */
+#define VERSION_MAX 64
+static int host_dpkg_version(char out[VERSION_MAX], struct mkfr_error *err)
+{
+	char *argv[] = { (char *)host_dpkg(), "--version", NULL };
+	autofree char *line = NULL;
+	if (spawn_first_line(argv, -1, &line, err) < 0)
+		return -1;
+	const char *v = strstr(line, "version ");
+	if (!v || sscanf(v + 8, "%63[0-9A-Za-z.+~:-]", out) != 1)
+		return mkfr_fail(err, 0, "cannot read a version in '%s'", line);
+	return 0;
+}
+
+static const struct deb_package *target_dpkg(const struct build *b)
+{
+	for (size_t i = 0; i < b->resolved.deb_count; i++)
+		if (strcmp(b->resolved.debs[i].package, "dpkg") == 0)
+			return &b->resolved.debs[i];
+	return NULL;
+}
+
+/* Can the host's dpkg-deb read the target's .debs (their compression)? */
+static bool reads_target_deb(const struct build *b, const struct deb_package *dpkg,
+			     struct mkfr_error *err)
+{
+	struct deb_cache cache;
+	if (deb_cache_open(&cache, b->cache_dir, err) < 0)
+		return false;
+	autofree char *deb = deb_cache_path(&cache, dpkg);
+	deb_cache_close(&cache);
+	autofree char *dpkg_deb = host_dpkg_deb();
+	char *argv[] = { dpkg_deb, "--contents", deb, NULL };
+	struct spawn_opts o = { .argv = argv, .log_fd = b->log_fd };
+	struct spawn_result res;
+	return spawn_run(&o, &res, err) == 0 && res.status == 0;
+}
+
+/* The dpkg database's layout version (var/lib/dpkg/info/format; "1" since
+ * multiarch, dpkg 1.16.2), of a tree; "" when there is none yet (a first
+ * stage's tree: the first dpkg run writes it). */
+static void db_format(int rootfd, char out[8])
+{
+	out[0] = '\0';
+	autoclose int fd = rootfs_open_read(rootfd, "/var/lib/dpkg/info/format");
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, out, 7);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* The host's dpkg writes its format into the target's database: the
+ * target's own, if it has one, must be the same. */
+static bool same_db_format(const struct build *b, char host[8], char target[8])
+{
+	struct mkfr_error ignored = { 0 };
+	autoclose int hostfd = rootfs_open("/", &ignored);
+	autoclose int rootfd = rootfs_open(b->work, &ignored);
+	host[0] = target[0] = '\0';
+	if (hostfd >= 0)
+		db_format(hostfd, host);
+	if (rootfd >= 0)
+		db_format(rootfd, target);
+	return !target[0] || strcmp(host[0] ? host : "1", target) == 0;
+}
+
+static int decide(struct build *b, struct mkfr_error *err)
+{
+	const char *mode = profile_get(b->profile, "unpack");
+	b->unpack_native = false;
+	if (strcmp(mode, "emulated") == 0) {
+		snprintf(b->unpack_reason, sizeof(b->unpack_reason), "unpack=emulated");
+		return 0;
+	}
+	if (exec_probe_native(b->arch) == EXEC_NATIVE_YES) {
+		snprintf(b->unpack_reason, sizeof(b->unpack_reason),
+			 "%s runs natively: nothing is emulated anyway", b->arch->name);
+		return 0;
+	}
+	bool forced = strcmp(mode, "native") == 0;
+	const struct deb_package *dpkg = target_dpkg(b);
+	char host_version[VERSION_MAX] = "", host_format[8], target_format[8];
+	struct mkfr_error probe = { 0 };
+	int hmaj, hmin, tmaj, tmin;
+	const char *why = NULL;
+	autofree char *dpkg_deb = host_dpkg_deb();
+	if (access(host_dpkg(), X_OK) != 0 || access(dpkg_deb, X_OK) != 0)
+		why = "the host has no dpkg and dpkg-deb";
+	else if (host_dpkg_version(host_version, &probe) < 0 ||
+		 major_minor(host_version, &hmaj, &hmin) < 0)
+		why = "the host's dpkg does not say its version";
+	else if (!dpkg || !dpkg->version || major_minor(dpkg->version, &tmaj, &tmin) < 0)
+		why = "the target's dpkg version is not known";
+	else if (!forced && (tmaj != hmaj || tmin < hmin - 1 || tmin > hmin + 1))
+		why = "the target's dpkg is too far from the host's";
+	else if (!same_db_format(b, host_format, target_format))
+		why = "the target's dpkg database has another format than the host's dpkg writes";
+	else if (!reads_target_deb(b, dpkg, &probe))
+		why = "the host's dpkg-deb cannot read the target's packages";
+	if (why && forced)
+		return mkfr_fail(err, 0, "%s: key 'unpack': native unpacking is impossible: %s",
+				 profile_origin(b->profile, "unpack"), why);
+	if (why) {
+		snprintf(b->unpack_reason, sizeof(b->unpack_reason),
+			 "unpack=auto: %s (host %s, target %s): unpacking under emulation", why,
+			 host_version[0] ? host_version : "none",
+			 dpkg && dpkg->version ? dpkg->version : "?");
+		return 0;
+	}
+	b->unpack_native = true;
+	snprintf(b->unpack_reason, sizeof(b->unpack_reason),
+		 "the host's dpkg %s unpacks, the target's dpkg %s configures", host_version,
+		 dpkg->version);
+	return 0;
+}
+
+int native_unpack_decide(struct build *b, struct mkfr_error *err)
+{
+	if (b->unpack_decided)
+		return 0;
+	if (decide(b, err) < 0)
+		return -1;
+	b->unpack_decided = true;
+	log_info("unpack: %s", b->unpack_reason);
+	return 0;
+}
+
+int native_unpack_stage(struct build *b, struct mkfr_error *err)
+{
+	if (!b->unpack_native)
+		return 0;
+	autoclose int rootfd = rootfs_open(b->work, err);
+	if (rootfd < 0)
+		return -1;
+	autofree char *shim = libexec_path(SHIM_NAME);
+	if (access(shim, X_OK) != 0)
+		return mkfr_fail(err, errno, "unpack=native: %s is missing: reinstall mkforeignroot", shim);
+	/* Paths of the target's that the shims take: none may be there. */
+	if (rootfs_exists(rootfd, DPKG_SHIM_DPKG) || rootfs_exists(rootfd, DPKG_SHIM_DPKG_DEB))
+		return mkfr_fail(err, EEXIST, "unpack=native: the target already has %s or %s",
+				 DPKG_SHIM_DPKG, DPKG_SHIM_DPKG_DEB);
+	autofree char *dpkg_deb = host_dpkg_deb();
+	char *programs[] = { (char *)host_dpkg(), dpkg_deb, NULL };
+	size_t libs = 0;
+	if (host_program_stage(rootfd, programs, DPKG_SHIM_HOST_DIR, &libs, err) < 0)
+		return mkfr_error_prefix(err, "unpack=native");
+	if (rootfs_mkdir_p(rootfd, "/usr/sbin", 0755, err) < 0 ||
+	    rootfs_copy_in(rootfd, shim, DPKG_SHIM_DPKG, 0755, err) < 0 ||
+	    rootfs_copy_in(rootfd, shim, DPKG_SHIM_DPKG_DEB, 0755, err) < 0)
+		return -1;
+	b->unpack_staged = true;
+	log_verbose("unpack=native: %s, %s and %zu libraries in %s; the shim at %s and %s",
+		    host_dpkg(), dpkg_deb, libs, DPKG_SHIM_HOST_DIR, DPKG_SHIM_DPKG, DPKG_SHIM_DPKG_DEB);
+	return 0;
+}
+
+int native_unpack_unstage(struct build *b, struct mkfr_error *err)
+{
+	if (!b->unpack_staged)
+		return 0;
+	autoclose int rootfd = rootfs_open(b->work, err);
+	if (rootfd < 0 || rootfs_remove(rootfd, DPKG_SHIM_DPKG, err) < 0 ||
+	    rootfs_remove(rootfd, DPKG_SHIM_DPKG_DEB, err) < 0 ||
+	    rootfs_remove(rootfd, DPKG_SHIM_HOST_DIR, err) < 0)
+		return -1;
+	b->unpack_staged = false;
+	return 0;
+}
