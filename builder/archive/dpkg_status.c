@@ -12,7 +12,7 @@
 #define STATUS_PATH "/var/lib/dpkg/status"
 
 struct stanza {
-	char *package, *version, *architecture, *status;
+	char *package, *version, *architecture, *status, *source;
 };
 
 static void stanza_clear(struct stanza *s)
@@ -21,6 +21,7 @@ static void stanza_clear(struct stanza *s)
 	free(s->version);
 	free(s->architecture);
 	free(s->status);
+	free(s->source);
 	*s = (struct stanza){ 0 };
 }
 
@@ -37,11 +38,23 @@ static int stanza_end(struct stanza *s, struct installed_package **out, size_t *
 			*out = n;
 			*cap = ncap;
 		}
-		(*out)[(*count)++] = (struct installed_package){
+		struct installed_package *p = &(*out)[(*count)++];
+		*p = (struct installed_package){
 			.name = steal_pointer(&s->package),
 			.version = steal_pointer(&s->version),
 			.architecture = steal_pointer(&s->architecture),
 		};
+		/* "Source: NAME" or "Source: NAME (VERSION)" when the source
+		 * version differs from the binary's (binNMUs); absent when
+		 * the source is named like the binary. */
+		if (s->source) {
+			char *open = strchr(s->source, '(');
+			char *close = open ? strchr(open, ')') : NULL;
+			size_t n = strcspn(s->source, " (");
+			p->source = xstrndup(s->source, n);
+			if (open && close)
+				p->source_version = xstrndup(open + 1, (size_t)(close - open - 1));
+		}
 	}
 	stanza_clear(s);
 	return 0;
@@ -79,7 +92,8 @@ int dpkg_status_parse(FILE *in, const char *origin, struct installed_package **o
 		char **field = strcasecmp(line, "Package") == 0 ? &s.package
 			       : strcasecmp(line, "Version") == 0 ? &s.version
 			       : strcasecmp(line, "Architecture") == 0 ? &s.architecture
-			       : strcasecmp(line, "Status") == 0 ? &s.status : NULL;
+			       : strcasecmp(line, "Status") == 0 ? &s.status
+			       : strcasecmp(line, "Source") == 0 ? &s.source : NULL;
 		if (field) {
 			free(*field);
 			*field = xstrdup(value);
@@ -117,6 +131,9 @@ void dpkg_status_free(struct installed_package *pkgs, size_t count)
 		free(pkgs[i].name);
 		free(pkgs[i].version);
 		free(pkgs[i].architecture);
+		free(pkgs[i].source);
+		free(pkgs[i].source_version);
+		free(pkgs[i].license);
 	}
 	free(pkgs);
 }

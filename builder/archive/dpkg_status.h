@@ -12,6 +12,12 @@
 
 struct installed_package {
 	char *name, *version, *architecture;
+	/* The Source field: NULL when the source package is named like the
+	 * binary; source_version NULL when it is the binary's version. */
+	char *source, *source_version;
+	/* Filled by whoever reads the package's copyright file (the
+	 * inventory stage): an SPDX expression, or NULL. */
+	char *license;
 };
 
 /* Stanzas whose Status is "install ok installed", in file order (dpkg

@@ -25,9 +25,12 @@ static void usage(FILE *f)
 	      "                                  show, add or remove binfmt_misc entries\n"
 	      "       mkforeignroot cache list|prune [--unused-for DAYS | --all]\n"
 	      "                                  show or trim the cache (base snapshots, .debs)\n"
+	      "       mkforeignroot oci-index OUT IMAGE...\n"
+	      "                                  one multi-platform OCI layout of several\n"
 	      "\n"
 	      "Build a Debian root filesystem for a foreign architecture into the new\n"
-	      "directory OUT, or the tarball OUT (debootstrap + qemu-user).\n"
+	      "directory OUT, or the tarball, filesystem image or OCI image OUT\n"
+	      "(debootstrap + qemu-user).\n"
 	      "\n"
 	      "Options:\n"
 	      "  -p, --profile NAME     shipped profile name or path to a profile file\n"
@@ -39,8 +42,10 @@ static void usage(FILE *f)
 	      "      --binfmt MODE      auto, private or global (same as --set binfmt=MODE)\n"
 	      "      --qemu MODE        static, fix-binary or dynamic (same as --set qemu=MODE)\n"
 	      "      --cache-dir DIR    downloads kept here (same as --set cache_dir=DIR)\n"
-	      "      --format FORMAT    dir, tar, tar.gz, tar.xz or tar.zst (same as --set format=...);\n"
-	      "                         default: from OUT's name\n"
+	      "      --format FORMAT    dir, tar, tar.gz, tar.xz, tar.zst, ext4, squashfs, erofs, oci\n"
+	      "                         or oci.tar (same as --set format=...); default: from OUT's name\n"
+	      "      --sbom LIST        spdx, cyclonedx or both (comma-separated): SBOMs next to OUT\n"
+	      "                         (same as --set sbom=LIST)\n"
 	      "      --offline          build from the cache only; never contact the mirror\n"
 	      "      --no-base-cache    run both debootstrap stages even if the base is cached\n"
 	      "                         (same as --set base_cache=no)\n"
@@ -76,6 +81,7 @@ int cmd_build(int argc, char **argv)
 		{ "manifest", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "no-base-cache", no_argument, NULL, 'N' },
+		{ "sbom", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
@@ -120,6 +126,9 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'N':
 			strv_push(&sets, "base_cache=no");
+			break;
+		case 'X':
+			strv_pushf(&sets, "sbom=%s", optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;

@@ -44,7 +44,15 @@ int cmd_arches(int argc, char **argv)
 	(void)argv;
 	size_t n;
 	const struct debian_arch *a = arch_table(&n);
-	for (size_t i = 0; i < n; i++)
-		printf("%-10s %-26s qemu-%s-static\n", a[i].name, a[i].triplet, a[i].qemu);
+	printf("%-10s %-26s %-24s %s\n", "# debian", "triplet", "emulator", "oci platform");
+	for (size_t i = 0; i < n; i++) {
+		char oci[64] = "-";
+		if (a[i].oci_arch)
+			snprintf(oci, sizeof(oci), "linux/%s%s%s", a[i].oci_arch, a[i].oci_variant ? "/" : "",
+				 a[i].oci_variant ? a[i].oci_variant : "");
+		char emu[64];
+		snprintf(emu, sizeof(emu), "qemu-%s-static", a[i].qemu);
+		printf("%-10s %-26s %-24s %s\n", a[i].name, a[i].triplet, emu, oci);
+	}
 	return 0;
 }

@@ -20,5 +20,7 @@ int cmd_run(int argc, char **argv);
 int cmd_binfmt(int argc, char **argv);
 /* `cache list|prune`: what the cache holds, trimming it (cmd_cache.c) */
 int cmd_cache(int argc, char **argv);
+/* `oci-index OUT IMAGE...`: one multi-platform OCI layout (cmd_oci_index.c) */
+int cmd_oci_index(int argc, char **argv);
 
 #endif

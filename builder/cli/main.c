@@ -19,6 +19,7 @@ static const struct {
 	{ "run", cmd_run },
 	{ "binfmt", cmd_binfmt },
 	{ "cache", cmd_cache },
+	{ "oci-index", cmd_oci_index },
 };
 
 int main(int argc, char **argv)

@@ -11,19 +11,30 @@ static const struct {
 	{ "tar.gz", OUTPUT_TAR_GZ },
 	{ "tar.xz", OUTPUT_TAR_XZ },
 	{ "tar.zst", OUTPUT_TAR_ZST },
+	{ "ext4", OUTPUT_EXT4 },
+	{ "squashfs", OUTPUT_SQUASHFS },
+	{ "erofs", OUTPUT_EROFS },
+	{ "oci", OUTPUT_OCI },
+	{ "oci.tar", OUTPUT_OCI_TAR },
 };
 
-/* Suffixes of OUT and the format each one means; longest first is not
- * needed: no suffix here ends another. */
+/* Suffixes of OUT and the format each one means; ".oci.tar" ends in
+ * ".tar", so it comes before it: the first match wins. */
 static const struct {
 	const char *suffix;
 	enum output_format format;
 } suffixes[] = {
+	{ ".oci.tar", OUTPUT_OCI_TAR },
 	{ ".tar", OUTPUT_TAR },
 	{ ".tar.gz", OUTPUT_TAR_GZ },
 	{ ".tgz", OUTPUT_TAR_GZ },
 	{ ".tar.xz", OUTPUT_TAR_XZ },
 	{ ".tar.zst", OUTPUT_TAR_ZST },
+	{ ".ext4", OUTPUT_EXT4 },
+	{ ".squashfs", OUTPUT_SQUASHFS },
+	{ ".sqfs", OUTPUT_SQUASHFS },
+	{ ".erofs", OUTPUT_EROFS },
+	{ ".oci", OUTPUT_OCI },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

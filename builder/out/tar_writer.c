@@ -67,7 +67,7 @@ static int add_filter(struct archive *a, enum output_format f)
 		return archive_write_add_filter_xz(a);
 	case OUTPUT_TAR_ZST:
 		return archive_write_add_filter_zstd(a);
-	case OUTPUT_DIR:
+	default: /* not a tarball format */
 		break;
 	}
 	return ARCHIVE_FATAL;
@@ -234,7 +234,7 @@ static void fill_entry(struct walk *w, struct archive_entry *e, const char *path
 	}
 }
 
-static int write_tree(struct walk *w, int dirfd, const char *prefix);
+static int write_tree_dir(struct walk *w, int dirfd, const char *prefix);
 
 /* One directory entry `name` of `dirfd`, whose archive name is `path`. */
 static int write_one(struct walk *w, int dirfd, const char *name, const char *path)
@@ -300,14 +300,14 @@ static int write_one(struct walk *w, int dirfd, const char *name, const char *pa
 			log_verbose("tarball: %s is another filesystem: not entered", path);
 			return 0;
 		}
-		return write_tree(w, fd, path);
+		return write_tree_dir(w, fd, path);
 	}
 	return 0;
 }
 
 /* Every entry of the directory `dirfd` (archive name `prefix`, "." for the
  * root), in byte order of names. */
-static int write_tree(struct walk *w, int dirfd, const char *prefix)
+static int write_tree_dir(struct walk *w, int dirfd, const char *prefix)
 {
 	int listfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (listfd < 0)
@@ -337,6 +337,25 @@ static int write_tree(struct walk *w, int dirfd, const char *prefix)
 			return -1;
 	}
 	return 0;
+}
+
+/* tar_write_tree_to: every piece of the tarball to the caller's function. */
+struct sink {
+	tar_sink_fn fn;
+	void *data;
+	struct mkfr_error *err;
+	bool failed;
+};
+
+static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct sink *s = data;
+	if (s->fn(buf, len, s->data, s->err) < 0) {
+		s->failed = true;
+		archive_set_error(a, s->err->errnum ? s->err->errnum : EIO, "%s", s->err->msg);
+		return -1;
+	}
+	return (la_ssize_t)len;
 }
 
 /* tar.gz: libarchive writes plain tar into a parallel gzip stream, at
@@ -373,32 +392,37 @@ static void gzip_sink_free(struct gzip_sink *s)
 	pgzip_free(s->z);
 }
 
-/* Where libarchive writes: out_fd itself, or the gzip stream to it.  As
- * archive_write_open_fd does for a file: the tar is not padded to a whole
- * 10 KiB block, and the output file itself is never archived. */
-static int open_output(struct archive *a, int out_fd, enum output_format f, struct gzip_sink *gz,
-		       struct mkfr_error *err)
+/* Where libarchive writes: the caller's sink, out_fd itself, or the gzip
+ * stream to it.  As archive_write_open_fd does for a file: the tar is not
+ * padded to a whole 10 KiB record, and the output file itself is never
+ * archived. */
+static int open_output(struct archive *a, int out_fd, struct sink *sink, enum output_format f,
+		       struct gzip_sink *gz, struct mkfr_error *err)
 {
-	if (f != OUTPUT_TAR_GZ) {
-		if (archive_write_open_fd(a, out_fd) != ARCHIVE_OK)
-			return mkfr_fail(err, archive_errno(a), "cannot start the tarball: %s",
-					 archive_error_string(a));
-		return 0;
+	int opened;
+	if (sink) {
+		archive_write_set_bytes_in_last_block(a, 1);
+		opened = archive_write_open2(a, sink, NULL, sink_write, NULL, NULL);
+	} else if (f != OUTPUT_TAR_GZ) {
+		opened = archive_write_open_fd(a, out_fd);
+	} else {
+		struct stat st;
+		if (fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode))
+			archive_write_set_skip_file(a, st.st_dev, st.st_ino);
+		archive_write_set_bytes_in_last_block(a, 1);
+		gz->z = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
+		if (!gz->z)
+			return -1;
+		opened = archive_write_open2(a, gz, NULL, gzip_sink_write, gzip_sink_close, NULL);
 	}
-	struct stat st;
-	if (fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode))
-		archive_write_set_skip_file(a, st.st_dev, st.st_ino);
-	archive_write_set_bytes_in_last_block(a, 1);
-	gz->z = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
-	if (!gz->z)
-		return -1;
-	if (archive_write_open2(a, gz, NULL, gzip_sink_write, gzip_sink_close, NULL) != ARCHIVE_OK)
+	if (opened != ARCHIVE_OK)
 		return mkfr_fail(err, archive_errno(a), "cannot start the tarball: %s", archive_error_string(a));
 	return 0;
 }
 
-int tar_write_tree(const char *root, int out_fd, const struct tar_options *o,
-		   struct tar_stats *stats, struct mkfr_error *err)
+/* Open `a` on the fd, or on the sink when out_fd < 0. */
+static int write_tree(const char *root, int out_fd, struct sink *sink, const struct tar_options *o,
+		      struct tar_stats *stats, struct mkfr_error *err)
 {
 	struct tar_stats ignored;
 	if (!stats)
@@ -414,7 +438,7 @@ int tar_write_tree(const char *root, int out_fd, const struct tar_options *o,
 	if (!links)
 		return mkfr_fail(err, ENOMEM, "tarball");
 	archive_entry_linkresolver_set_strategy(links, archive_format(a));
-	if (open_output(a, out_fd, o->format, &gz, err) < 0)
+	if (open_output(a, out_fd, sink, o->format, &gz, err) < 0)
 		return -1;
 
 	autoclose int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -431,11 +455,24 @@ int tar_write_tree(const char *root, int out_fd, const struct tar_options *o,
 		return mkfr_fail(err, ENOMEM, "tarball");
 	fill_entry(&w, e, "./", &st);
 	if (archive_write_header(a, e) < ARCHIVE_WARN || archive_write_finish_entry(a) < ARCHIVE_WARN)
-		return archive_failed(&w, "", "./");
+		return sink && sink->failed ? -1 : archive_failed(&w, "", "./");
 	stats->entries++;
-	if (write_tree(&w, rootfd, ".") < 0)
+	if (write_tree_dir(&w, rootfd, ".") < 0)
 		return -1;
 	if (archive_write_close(a) != ARCHIVE_OK)
-		return archive_failed(&w, "the end of the archive", "");
+		return sink && sink->failed ? -1 : archive_failed(&w, "the end of the archive", "");
 	return 0;
+}
+
+int tar_write_tree(const char *root, int out_fd, const struct tar_options *o,
+		   struct tar_stats *stats, struct mkfr_error *err)
+{
+	return write_tree(root, out_fd, NULL, o, stats, err);
+}
+
+int tar_write_tree_to(const char *root, tar_sink_fn fn, void *sink_data,
+		      const struct tar_options *o, struct tar_stats *stats, struct mkfr_error *err)
+{
+	struct sink sink = { .fn = fn, .data = sink_data, .err = err };
+	return write_tree(root, -1, &sink, o, stats, err);
 }

@@ -47,4 +47,11 @@ int tar_format_check(enum output_format format, struct mkfr_error *err);
 int tar_write_tree(const char *root, int out_fd, const struct tar_options *o,
 		   struct tar_stats *stats, struct mkfr_error *err);
 
+/* The same, each piece of the tarball's bytes handed to `sink` instead of
+ * a file (the OCI layer hashes and compresses them as they come).  The
+ * sink returns 0, or -1 after filling `err`. */
+typedef int (*tar_sink_fn)(const void *buf, size_t len, void *data, struct mkfr_error *err);
+int tar_write_tree_to(const char *root, tar_sink_fn sink, void *sink_data,
+		      const struct tar_options *o, struct tar_stats *stats, struct mkfr_error *err);
+
 #endif

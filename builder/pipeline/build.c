@@ -52,6 +52,10 @@ void build_free(struct build *b)
 	free(b->target);
 	free(b->empty_tarball);
 	free(b->out_part);
+	free(b->oci_layout);
+	free(b->image_tool);
+	free(b->sbom_spdx_path);
+	free(b->sbom_cdx_path);
 	free(b->debootstrap);
 	free(b->keyring_path);
 	free(b->cache_dir);

@@ -77,10 +77,19 @@ struct build {
 	bool target_dir_created, target_mounted;
 	bool output_done;
 	enum output_format format;
-	/* Tar formats: the tarball while it is written, next to OUT (renamed
-	 * to OUT when complete): OUTDIR/.mkfr-<pid>-<base>.part */
+	/* Every format but dir: OUT while it is written, next to OUT (renamed
+	 * to OUT when complete): OUTDIR/.mkfr-<pid>-<base>.part, a file or
+	 * (format=oci) a directory. */
 	char *out_part;
 	bool out_part_created;
+	/* format=oci.tar: the layout before it is packed, OUTDIR/.mkfr-<pid>-<base>.oci */
+	char *oci_layout;
+	bool oci_layout_created;
+	/* Image formats: the host tool (plan found it). */
+	char *image_tool;
+	/* sbom=: which documents, and their paths next to OUT (NULL: none). */
+	char *sbom_spdx_path, *sbom_cdx_path;
+	bool sbom_written;
 	/* Reproducible output: from SOURCE_DATE_EPOCH (plan), or with
 	 * reproducible=yes from the suite's Release date (resolve). */
 	bool reproducible;
@@ -129,6 +138,16 @@ struct build {
 	size_t installed_count;
 	char *emulator_version;
 	char *manifest_path;
+	/* "sha256:HEX" of the package list (name, version, architecture and
+	 * .deb SHA-256 of each, one line each): in the manifest and as an OCI
+	 * annotation, which cannot carry the manifest's own digest (the
+	 * manifest records the image's). */
+	char packages_digest[7 + 64 + 1];
+
+	/* output: the OCI image's manifest digest; OUT's SHA-256 once taken
+	 * (SBOM and manifest both want it). */
+	char oci_manifest_digest[7 + 64 + 1];
+	char out_sha256[65];
 };
 
 void build_init(struct build *b, const struct build_options *opts);

@@ -24,6 +24,7 @@ static const struct stage *const stages[] = {
 	&stage_sysroot,
 	&stage_inventory,
 	&stage_output,
+	&stage_sbom,
 	&stage_manifest,
 };
 

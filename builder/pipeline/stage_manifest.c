@@ -6,10 +6,14 @@
  * came from the fetched set), and the SHA256 of OUT when OUT is a file.
  *
  * Two stages because the output decides the order: what the rootfs holds
- * is read before output (a tarball output removes the tree), the hash of
- * OUT only exists after it.  The manifest is written last, atomically
+ * is read before output (a tarball or image output removes the tree), the
+ * hash of OUT only exists after it.  The inventory also serves the SBOMs
+ * (stage_sbom.c: licences, read here while the tree is there) and the OCI
+ * formats (the packages digest they are annotated with).  The manifest is written last, atomically
  * (atomic_file.h): it is whole or absent, never half written. */
+#include "archive/debian_copyright.h"
 #include "archive/dpkg_status.h"
+#include "out/oci.h"
 #include "pipeline/stages.h"
 #include "sys/atomic_file.h"
 #include "sys/rootfs_fs.h"
@@ -51,15 +55,69 @@ static int emulator_version(struct build *b, struct mkfr_error *err)
 	return emulation_emulator_version(&b->emu, b->log_fd, &b->emulator_version, err);
 }
 
+const struct deb_package *stage_fetched_deb(const struct build *b, const struct installed_package *p)
+{
+	for (size_t i = 0; i < b->resolved.deb_count; i++) {
+		const struct deb_package *d = &b->resolved.debs[i];
+		if (strcmp(d->package, p->name) == 0 && p->version && d->version &&
+		    strcmp(d->version, p->version) == 0 &&
+		    (!p->architecture || (d->architecture && strcmp(d->architecture, p->architecture) == 0)))
+			return d;
+	}
+	return NULL;
+}
+
+/* One line a package, "NAME VERSION ARCH DEB_SHA256" ("-" for what is
+ * unknown), hashed: a digest of what the image holds that the image itself
+ * can carry (an OCI annotation) without a cycle. */
+static int packages_digest(struct build *b, struct mkfr_error *err)
+{
+	struct sha256 h;
+	if (sha256_begin(&h, err) < 0)
+		return -1;
+	for (size_t i = 0; i < b->installed_count; i++) {
+		const struct installed_package *p = &b->installed[i];
+		const struct deb_package *d = stage_fetched_deb(b, p);
+		autofree char *line = xasprintf("%s %s %s %s\n", p->name, p->version ? p->version : "-",
+						p->architecture ? p->architecture : "-",
+						d && d->sha256 ? d->sha256 : "-");
+		sha256_update(&h, line, strlen(line));
+	}
+	char hex[SHA256_HEX_SIZE];
+	sha256_finish_hex(&h, hex);
+	snprintf(b->packages_digest, sizeof(b->packages_digest), "sha256:%s", hex);
+	return 0;
+}
+
+/* Licences for the SBOMs, from each package's copyright file in the tree
+ * (before output: a tarball or image output removes it). */
+static int read_licences(struct build *b, int rootfd, struct mkfr_error *err)
+{
+	size_t known = 0;
+	for (size_t i = 0; i < b->installed_count; i++) {
+		struct installed_package *p = &b->installed[i];
+		if (debian_copyright_read(rootfd, p->name, &p->license, err) < 0)
+			return -1;
+		known += p->license != NULL;
+	}
+	log_info("inventory: machine-readable licences for %zu of %zu packages", known, b->installed_count);
+	return 0;
+}
+
 static int inventory_run(struct build *b, struct mkfr_error *err)
 {
-	if (resolve_manifest_path(b, err) < 0 || !b->manifest_path)
+	if (resolve_manifest_path(b, err) < 0)
+		return -1;
+	bool sbom = b->sbom_spdx_path || b->sbom_cdx_path;
+	if (!b->manifest_path && !sbom && !output_format_is_oci(b->format))
 		return 0;
 	autoclose int rootfd = rootfs_open(b->work, err);
 	if (rootfd < 0)
 		return -1;
 	if (dpkg_status_read(rootfd, &b->installed, &b->installed_count, err) < 0 ||
-	    emulator_version(b, err) < 0)
+	    emulator_version(b, err) < 0 || packages_digest(b, err) < 0)
+		return -1;
+	if (sbom && read_licences(b, rootfd, err) < 0)
 		return -1;
 	return 0;
 }
@@ -70,20 +128,6 @@ const struct stage stage_inventory = { "inventory", inventory_run, NULL };
 static json_object *string_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
-}
-
-/* The resolved .deb this installed package came from, if any. */
-static const struct deb_package *find_fetched(const struct build *b,
-					      const struct installed_package *p)
-{
-	for (size_t i = 0; i < b->resolved.deb_count; i++) {
-		const struct deb_package *d = &b->resolved.debs[i];
-		if (strcmp(d->package, p->name) == 0 && p->version && d->version &&
-		    strcmp(d->version, p->version) == 0 &&
-		    (!p->architecture || (d->architecture && strcmp(d->architecture, p->architecture) == 0)))
-			return d;
-	}
-	return NULL;
 }
 
 static json_object *profile_json(const struct build *b)
@@ -138,7 +182,7 @@ static json_object *packages_json(const struct build *b, size_t *with_sha)
 	*with_sha = 0;
 	for (size_t i = 0; i < b->installed_count; i++) {
 		const struct installed_package *p = &b->installed[i];
-		const struct deb_package *d = find_fetched(b, p);
+		const struct deb_package *d = stage_fetched_deb(b, p);
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(p->name));
 		json_object_object_add(o, "version", string_or_null(p->version));
@@ -151,22 +195,39 @@ static json_object *packages_json(const struct build *b, size_t *with_sha)
 	return a;
 }
 
-/* OUT's own SHA256 when it is a file (a tarball); a directory has none. */
-static int output_json(const struct build *b, json_object **out, struct mkfr_error *err)
+/* OUT's own SHA256 when it is a file (a tarball, an image); a directory
+ * has none (an OCI layout directory: its manifest digest). */
+static int output_json(struct build *b, json_object **out, struct mkfr_error *err)
 {
 	struct stat st;
 	if (lstat(b->out, &st) < 0)
 		return mkfr_fail(err, errno, "manifest: cannot stat %s", b->out);
-	char hex[SHA256_HEX_SIZE];
 	bool file = S_ISREG(st.st_mode);
-	if (file && sha256_file_hex(b->out, hex, NULL, err) < 0)
+	if (file && stage_out_sha256(b, err) < 0)
 		return -1;
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(b->out));
 	json_object_object_add(o, "type", json_object_new_string(file ? "file" : "directory"));
-	json_object_object_add(o, "sha256", file ? json_object_new_string(hex) : NULL);
+	json_object_object_add(o, "format", json_object_new_string(output_format_name(b->format)));
+	json_object_object_add(o, "sha256", file ? json_object_new_string(b->out_sha256) : NULL);
+	if (output_format_is_oci(b->format)) {
+		json_object *oci = json_object_new_object();
+		char platform[64];
+		struct mkfr_error ignored;
+		oci_platform_string(b->arch, platform, sizeof(platform), &ignored);
+		json_object_object_add(oci, "platform", json_object_new_string(platform));
+		json_object_object_add(oci, "manifest_digest", json_object_new_string(b->oci_manifest_digest));
+		json_object_object_add(o, "oci", oci);
+	}
 	*out = o;
 	return 0;
+}
+
+int stage_out_sha256(struct build *b, struct mkfr_error *err)
+{
+	if (b->out_sha256[0])
+		return 0;
+	return sha256_file_hex(b->out, b->out_sha256, NULL, err);
 }
 
 static int manifest_run(struct build *b, struct mkfr_error *err)
@@ -196,6 +257,11 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 		json_object_object_add(sysroot, "pkg_config", json_object_new_string(b->pkg_config_wrapper));
 	}
 	json_object_object_add(root, "sysroot", sysroot);
+	json_object *sboms = json_object_new_object();
+	json_object_object_add(sboms, "spdx", string_or_null(b->sbom_spdx_path));
+	json_object_object_add(sboms, "cyclonedx", string_or_null(b->sbom_cdx_path));
+	json_object_object_add(root, "sbom", sboms);
+	json_object_object_add(root, "packages_digest", json_object_new_string(b->packages_digest));
 	size_t with_sha = 0;
 	json_object_object_add(root, "packages", packages_json(b, &with_sha));
 

@@ -1,6 +1,8 @@
 /* plan: resolve the profile, check the host, print what will happen, and
  * create the work directory next to OUT.  --dry-run stops here. */
 #include "cache/layout.h"
+#include "out/image_fs.h"
+#include "out/oci.h"
 #include "out/tar_writer.h"
 #include "pipeline/host_check.h"
 #include "pipeline/stages.h"
@@ -80,22 +82,34 @@ static int resolve_hooks(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
-/* format= if given, else OUT's name; a tarball's compressor must be built
- * into libarchive, which is checked now rather than after the build. */
+/* format= if given, else OUT's name.  Whatever the format needs from the
+ * host is checked now rather than after the build: a tarball's compressor
+ * built into libarchive, an image's tool (named with its Debian package),
+ * an OCI platform name for the architecture. */
 static int resolve_format(struct build *b, struct mkfr_error *err)
 {
 	const char *name = profile_get(b->profile, "format");
+	const char *origin = name ? profile_origin(b->profile, "format") : "OUT's name";
 	if (!name)
 		b->format = output_format_from_path(b->opts->out);
 	else if (output_format_parse(name, &b->format) < 0)
-		return mkfr_fail_usage(err, "%s: key 'format': unknown format '%s'",
-				       profile_origin(b->profile, "format"), name);
+		return mkfr_fail_usage(err, "%s: key 'format': unknown format '%s'", origin, name);
 	if (output_format_is_tar(b->format) && tar_format_check(b->format, err) < 0)
 		return -1;
+	if (output_format_is_image(b->format)) {
+		/* The caller's PATH: where this user's tools are (children
+		 * themselves get a fixed PATH; the tool is run by this path). */
+		b->image_tool = image_fs_find_tool(b->format, getenv("PATH"), err);
+		if (!b->image_tool)
+			return mkfr_error_prefix(err, "%s: key 'format'", origin);
+	}
+	char platform[64];
+	if (output_format_is_oci(b->format) && oci_platform_string(b->arch, platform, sizeof(platform), err) < 0)
+		return mkfr_error_prefix(err, "%s: key 'format'", origin);
 	/* The toolchain files point a compiler at a directory tree. */
-	if (output_format_is_tar(b->format) && profile_get_bool(b->profile, "sysroot"))
-		return mkfr_fail_usage(err, "%s: key 'sysroot': a sysroot must be a directory, not a %s "
-				       "tarball: use format=dir (or an OUT without a tarball suffix)",
+	if (output_format_is_written(b->format) && profile_get_bool(b->profile, "sysroot"))
+		return mkfr_fail_usage(err, "%s: key 'sysroot': a sysroot must be a directory, not %s "
+				       "output: use format=dir (or an OUT without a tarball or image suffix)",
 				       profile_origin(b->profile, "sysroot"), output_format_name(b->format));
 	return 0;
 }
@@ -139,9 +153,9 @@ static int resolve_out(struct build *b, struct mkfr_error *err)
 	b->out = xasprintf("%s/%s", strcmp(real_parent, "/") ? real_parent : "", base);
 
 	struct stat st;
-	if (lstat(b->out, &st) == 0 && output_format_is_tar(b->format))
-		return mkfr_fail_usage(err, "OUT '%s' exists: a tarball is never written over anything; "
-				       "remove it or choose another name", b->out);
+	if (lstat(b->out, &st) == 0 && output_format_is_written(b->format))
+		return mkfr_fail_usage(err, "OUT '%s' exists: a %s output is never written over anything; "
+				       "remove it or choose another name", b->out, output_format_name(b->format));
 	if (lstat(b->out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return mkfr_fail_usage(err, "OUT '%s' exists and is not a directory: remove it or "
@@ -157,8 +171,18 @@ static int resolve_out(struct build *b, struct mkfr_error *err)
 	b->work = xasprintf("%s/%s", strcmp(real_parent, "/") ? real_parent : "", work_base);
 	/* Named like the work directory, so a run killed with SIGKILL has
 	 * it removed by the next one (stale.c). */
-	if (output_format_is_tar(b->format))
+	if (output_format_is_written(b->format))
 		b->out_part = xasprintf("%s.part", b->work);
+	if (b->format == OUTPUT_OCI_TAR)
+		b->oci_layout = xasprintf("%s.oci", b->work);
+
+	autostrv char **sboms = profile_get_list(b->profile, "sbom");
+	for (size_t i = 0; sboms && sboms[i]; i++) {
+		if (strcmp(sboms[i], "spdx") == 0 && !b->sbom_spdx_path)
+			b->sbom_spdx_path = xasprintf("%s.spdx.json", b->out);
+		if (strcmp(sboms[i], "cyclonedx") == 0 && !b->sbom_cdx_path)
+			b->sbom_cdx_path = xasprintf("%s.cdx.json", b->out);
+	}
 	return 0;
 }
 
@@ -232,17 +256,31 @@ static void print_dry_run(const struct build *b)
 		printf("  %-11s absolute symlinks made relative; write %s.toolchain.cmake and %s.pkg-config\n",
 		       "sysroot", b->out, b->out);
 	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d\n", "cleanup");
-	if (!output_format_is_tar(b->format)) {
+	char epoch[64] = "";
+	if (b->epoch_from_env)
+		snprintf(epoch, sizeof(epoch), "%lld (SOURCE_DATE_EPOCH)", (long long)b->source_date_epoch);
+	const char *clamp = !b->reproducible ? "" : b->epoch_from_env ? epoch : "the Release date";
+	if (!output_format_is_written(b->format)) {
 		printf("  %-11s rename %s -> %s\n", "output", b->work, b->out);
-	} else {
-		char epoch[64] = "";
-		if (b->epoch_from_env)
-			snprintf(epoch, sizeof(epoch), "%lld (SOURCE_DATE_EPOCH)", (long long)b->source_date_epoch);
+	} else if (output_format_is_tar(b->format)) {
 		printf("  %-11s %s (pax, numeric owners, xattrs%s%s) -> %s, rename -> %s, remove %s\n",
 		       "output", output_format_name(b->format), b->reproducible ? ", mtimes clamped to " : "",
-		       !b->reproducible ? "" : b->epoch_from_env ? epoch : "the Release date", b->out_part,
-		       b->out, b->work);
+		       clamp, b->out_part, b->out, b->work);
+	} else if (output_format_is_image(b->format)) {
+		printf("  %-11s %s by %s%s%s -> %s, rename -> %s, remove %s\n", "output",
+		       output_format_name(b->format), b->image_tool,
+		       b->reproducible ? ", times clamped to " : "", clamp, b->out_part, b->out, b->work);
+	} else {
+		char platform[64];
+		struct mkfr_error ignored;
+		oci_platform_string(b->arch, platform, sizeof(platform), &ignored);
+		printf("  %-11s %s image layout for %s (one gzip layer%s%s) -> %s, rename -> %s, remove %s\n",
+		       "output", output_format_name(b->format), platform,
+		       b->reproducible ? ", mtimes clamped to " : "", clamp, b->out_part, b->out, b->work);
 	}
+	if (b->sbom_spdx_path || b->sbom_cdx_path)
+		printf("  %-11s %s%s%s\n", "sbom", b->sbom_spdx_path ? b->sbom_spdx_path : "",
+		       b->sbom_spdx_path && b->sbom_cdx_path ? " " : "", b->sbom_cdx_path ? b->sbom_cdx_path : "");
 	const char *manifest = profile_get(b->profile, "manifest");
 	if (!manifest || strcmp(manifest, "no") != 0)
 		printf("  %-11s %s%s\n", "manifest", manifest ? manifest : b->out,

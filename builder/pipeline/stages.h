@@ -17,7 +17,14 @@ extern const struct stage stage_cleanup;      /* stage_cleanup.c */
 extern const struct stage stage_sysroot;      /* stage_sysroot.c */
 extern const struct stage stage_inventory;    /* stage_manifest.c */
 extern const struct stage stage_output;       /* stage_output.c */
+extern const struct stage stage_sbom;         /* stage_sbom.c */
 extern const struct stage stage_manifest;     /* stage_manifest.c */
+
+/* The resolved .deb an installed package came from (the fetch stage
+ * verified it), or NULL: one a hook installed, say (stage_manifest.c). */
+const struct deb_package *stage_fetched_deb(const struct build *b, const struct installed_package *p);
+/* OUT's SHA-256 into b->out_sha256, taken once (OUT is a file). */
+int stage_out_sha256(struct build *b, struct mkfr_error *err);
 
 /* The argument vectors and environment the debootstrap stages run with;
  * also printed by --dry-run. */

@@ -26,6 +26,9 @@ enum profile_key_type {
 	KEY_DIRS,      /* colon list of directories (search paths) */
 	KEY_HOSTNAME,  /* RFC 1123 host name */
 	KEY_COUNT,     /* a whole number 1..64 */
+	KEY_SIZE,      /* auto, or a size: digits and K, M, G or T */
+	KEY_HEADROOM,  /* N% (0..1000) of the content, or a size */
+	KEY_CHOICES,   /* comma list of key->choices, or no */
 };
 
 struct profile_key {

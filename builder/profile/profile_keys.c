@@ -15,7 +15,12 @@ static const char *const binfmt_choices[] = { "auto", "private", "global", NULL 
 static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
 static const char *const emulator_source_choices[] = { "auto", "host", "mirror", NULL };
 static const char *const unpack_choices[] = { "auto", "native", "emulated", NULL };
-static const char *const format_choices[] = { "dir", "tar", "tar.gz", "tar.xz", "tar.zst", NULL };
+static const char *const format_choices[] = { "dir", "tar", "tar.gz", "tar.xz", "tar.zst", "ext4",
+					      "squashfs", "erofs", "oci", "oci.tar", NULL };
+/* What squashfs-tools 4.5 and erofs-utils 1.5 (Debian 12) can write. */
+static const char *const squashfs_choices[] = { "gzip", "xz", "zstd", "lz4", "lzo", NULL };
+static const char *const erofs_choices[] = { "none", "lz4", "lz4hc", NULL };
+static const char *const sbom_choices[] = { "spdx", "cyclonedx", NULL };
 
 static const struct profile_key keys[] = {
 	{ "description", KEY_TEXT, "", false, NULL,
@@ -68,8 +73,22 @@ static const struct profile_key keys[] = {
 	{ "proxy", KEY_URL, NULL, false, NULL,
 	  "HTTP proxy for every download (e.g. an apt-cacher-ng); default: http_proxy etc." },
 	{ "format", KEY_ENUM, NULL, false, format_choices,
-	  "What OUT becomes: the rootfs directory, or a pax tarball (gzip, xz or zstd compressed); "
-	  "default: from OUT's name (*.tar, *.tar.gz, *.tgz, *.tar.xz, *.tar.zst), else dir." },
+	  "What OUT becomes: the rootfs directory, a pax tarball (gzip, xz or zstd compressed), an "
+	  "ext4, squashfs or erofs image, or an OCI image layout (a directory, or oci.tar); default: "
+	  "from OUT's name (*.tar, *.tar.gz, *.tgz, *.tar.xz, *.tar.zst, *.ext4, *.squashfs, *.sqfs, "
+	  "*.erofs, *.oci, *.oci.tar), else dir." },
+	{ "image_size", KEY_SIZE, "auto", false, NULL,
+	  "format=ext4: the image's size (e.g. 2G, 512M); auto: the content plus image_headroom." },
+	{ "image_headroom", KEY_HEADROOM, "20%", false, NULL,
+	  "format=ext4 with image_size=auto: free space left in the filesystem, as a percentage of "
+	  "the content (20%) or a size (256M)." },
+	{ "squashfs_compression", KEY_ENUM, "zstd", false, squashfs_choices,
+	  "format=squashfs: the compressor mksquashfs uses." },
+	{ "erofs_compression", KEY_ENUM, "lz4hc", false, erofs_choices,
+	  "format=erofs: the compressor mkfs.erofs uses (none: uncompressed)." },
+	{ "sbom", KEY_CHOICES, "no", false, sbom_choices,
+	  "SBOMs written next to OUT: spdx (OUT.spdx.json, SPDX 2.3), cyclonedx (OUT.cdx.json, "
+	  "CycloneDX 1.5), both comma-separated, or no." },
 	{ "reproducible", KEY_BOOL, "no", false, NULL,
 	  "yes: same inputs, same bytes: mtimes clamped to SOURCE_DATE_EPOCH or else the suite's "
 	  "Release date, logs, caches and machine-id removed (SOURCE_DATE_EPOCH set implies yes)." },
@@ -262,6 +281,46 @@ bool profile_value_valid(const struct profile_key *key, const char *v, const cha
 		*why = "must be a whole number from 1 to 64";
 		uint64_t n;
 		return parse_u64(v, 64, &n) && n >= 1;
+	}
+	case KEY_SIZE: {
+		*why = "must be auto or a size: digits with K, M, G or T (e.g. 2G), at most 16T";
+		uint64_t n;
+		return strcmp(v, "auto") == 0 || parse_size(v, &n);
+	}
+	case KEY_HEADROOM: {
+		*why = "must be a percentage of the content (0% to 1000%) or a size (e.g. 256M)";
+		uint64_t n;
+		size_t len = strlen(v);
+		if (len > 1 && v[len - 1] == '%')
+			return parse_u64_n(v, len - 1, 1000, &n);
+		return parse_size(v, &n);
+	}
+	case KEY_CHOICES: {
+		static char buf[256];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "must be no, or comma-separated:");
+		for (const char *const *c = key->choices; *c && n < sizeof(buf); c++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s", *c);
+		*why = buf;
+		if (strcmp(v, "no") == 0)
+			return true;
+		char copy[256];
+		snprintf(copy, sizeof(copy), "%s", v);
+		bool any = false;
+		char *save = NULL;
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			while (isspace((unsigned char)*tok))
+				tok++;
+			size_t tl = strlen(tok);
+			while (tl && isspace((unsigned char)tok[tl - 1]))
+				tok[--tl] = '\0';
+			bool known = false;
+			for (const char *const *c = key->choices; *c; c++)
+				known |= strcmp(*c, tok) == 0;
+			if (!known)
+				return false;
+			any = true;
+		}
+		return any && strlen(v) < sizeof(copy);
 	}
 	}
 	*why = "unknown key type";

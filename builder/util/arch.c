@@ -76,26 +76,29 @@ enum {
 	EM_LOONGARCH_ = 258, EM_ALPHA_ = 0x9026,
 };
 
+/* OCI names: armel is ARMv5 (Debian's baseline for it), armhf ARMv7, arm64
+ * ARMv8, as the image-index spec's "variant" and Docker's platform
+ * strings (linux/arm/v5, linux/arm/v7, linux/arm64/v8) say. */
 static const struct debian_arch arches[] = {
-	{ "amd64", "x86_64-linux-gnu", "x86_64", 2, 1, EM_X86_64_ },
-	{ "i386", "i386-linux-gnu", "i386", 1, 1, EM_386_ },
-	{ "arm64", "aarch64-linux-gnu", "aarch64", 2, 1, EM_AARCH64_ },
-	{ "armhf", "arm-linux-gnueabihf", "arm", 1, 1, EM_ARM_ },
-	{ "armel", "arm-linux-gnueabi", "arm", 1, 1, EM_ARM_ },
-	{ "ppc64el", "powerpc64le-linux-gnu", "ppc64le", 2, 1, EM_PPC64_ },
-	{ "s390x", "s390x-linux-gnu", "s390x", 2, 2, EM_S390_ },
-	{ "mips64el", "mips64el-linux-gnuabi64", "mips64el", 2, 1, EM_MIPS_ },
-	{ "mipsel", "mipsel-linux-gnu", "mipsel", 1, 1, EM_MIPS_ },
-	{ "mips", "mips-linux-gnu", "mips", 1, 2, EM_MIPS_ },
-	{ "riscv64", "riscv64-linux-gnu", "riscv64", 2, 1, EM_RISCV_ },
-	{ "loong64", "loongarch64-linux-gnu", "loongarch64", 2, 1, EM_LOONGARCH_ },
-	{ "alpha", "alpha-linux-gnu", "alpha", 2, 1, EM_ALPHA_ },
-	{ "hppa", "hppa-linux-gnu", "hppa", 1, 2, EM_PARISC_ },
-	{ "m68k", "m68k-linux-gnu", "m68k", 1, 2, EM_68K_ },
-	{ "powerpc", "powerpc-linux-gnu", "ppc", 1, 2, EM_PPC_ },
-	{ "ppc64", "powerpc64-linux-gnu", "ppc64", 2, 2, EM_PPC64_ },
-	{ "sh4", "sh4-linux-gnu", "sh4", 1, 1, EM_SH_ },
-	{ "sparc64", "sparc64-linux-gnu", "sparc64", 2, 2, EM_SPARCV9_ },
+	{ "amd64", "x86_64-linux-gnu", "x86_64", 2, 1, EM_X86_64_, "amd64", NULL },
+	{ "i386", "i386-linux-gnu", "i386", 1, 1, EM_386_, "386", NULL },
+	{ "arm64", "aarch64-linux-gnu", "aarch64", 2, 1, EM_AARCH64_, "arm64", "v8" },
+	{ "armhf", "arm-linux-gnueabihf", "arm", 1, 1, EM_ARM_, "arm", "v7" },
+	{ "armel", "arm-linux-gnueabi", "arm", 1, 1, EM_ARM_, "arm", "v5" },
+	{ "ppc64el", "powerpc64le-linux-gnu", "ppc64le", 2, 1, EM_PPC64_, "ppc64le", NULL },
+	{ "s390x", "s390x-linux-gnu", "s390x", 2, 2, EM_S390_, "s390x", NULL },
+	{ "mips64el", "mips64el-linux-gnuabi64", "mips64el", 2, 1, EM_MIPS_, "mips64le", NULL },
+	{ "mipsel", "mipsel-linux-gnu", "mipsel", 1, 1, EM_MIPS_, "mipsle", NULL },
+	{ "mips", "mips-linux-gnu", "mips", 1, 2, EM_MIPS_, "mips", NULL },
+	{ "riscv64", "riscv64-linux-gnu", "riscv64", 2, 1, EM_RISCV_, "riscv64", NULL },
+	{ "loong64", "loongarch64-linux-gnu", "loongarch64", 2, 1, EM_LOONGARCH_, "loong64", NULL },
+	{ "alpha", "alpha-linux-gnu", "alpha", 2, 1, EM_ALPHA_, NULL, NULL },
+	{ "hppa", "hppa-linux-gnu", "hppa", 1, 2, EM_PARISC_, NULL, NULL },
+	{ "m68k", "m68k-linux-gnu", "m68k", 1, 2, EM_68K_, NULL, NULL },
+	{ "powerpc", "powerpc-linux-gnu", "ppc", 1, 2, EM_PPC_, NULL, NULL },
+	{ "ppc64", "powerpc64-linux-gnu", "ppc64", 2, 2, EM_PPC64_, "ppc64", NULL },
+	{ "sh4", "sh4-linux-gnu", "sh4", 1, 1, EM_SH_, NULL, NULL },
+	{ "sparc64", "sparc64-linux-gnu", "sparc64", 2, 2, EM_SPARCV9_, "sparc64", NULL },
 };
 
 const struct debian_arch *arch_table(size_t *count)

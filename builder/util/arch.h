@@ -26,6 +26,11 @@ struct debian_arch {
 	int elf_class;        /* 1 = 32-bit, 2 = 64-bit */
 	int elf_data;         /* 1 = little endian, 2 = big endian */
 	int elf_machine;      /* e_machine */
+	/* The OCI platform (image-index spec: Go's GOARCH and GOARM names)
+	 * of an image of this architecture; NULL where Go has no name for
+	 * it, so no registry or runtime would pick the image. */
+	const char *oci_arch;
+	const char *oci_variant; /* NULL: none */
 };
 
 const struct debian_arch *arch_lookup(const char *debian_name);

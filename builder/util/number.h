@@ -14,4 +14,8 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* The same for the first `len` characters of s. */
 bool parse_u64_n(const char *s, size_t len, uint64_t max, uint64_t *out);
 
+/* A size: digits with an optional K, M, G or T (binary: KiB, MiB ...),
+ * at most 16 TiB; "0" and overflow are refused. */
+bool parse_size(const char *s, uint64_t *bytes);
+
 #endif

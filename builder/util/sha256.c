@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gcrypt.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -124,4 +125,15 @@ int sha256_hex_valid(const char *s)
 		if (!isxdigit((unsigned char)s[i]))
 			return 0;
 	return i == 64;
+}
+
+void sha256_hex_uuid(const char hex[SHA256_HEX_SIZE], char out[37])
+{
+	static const char digits[] = "0123456789abcdef";
+	char h[SHA256_HEX_SIZE];
+	memcpy(h, hex, SHA256_HEX_SIZE);
+	h[12] = '4';
+	const char *d = strchr(digits, h[16]);
+	h[16] = digits[8 | (d ? (d - digits) & 3 : 0)];
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }

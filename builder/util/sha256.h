@@ -31,6 +31,11 @@ int sha256_fd_hex(int fd, char hex[SHA256_HEX_SIZE], uint64_t *size_out, struct 
 int sha256_file_hex(const char *path, char hex[SHA256_HEX_SIZE], uint64_t *size_out,
 		    struct mkfr_error *err);
 
+/* An RFC 4122 UUID (version 4 layout, variant bits set) made of the
+ * first 128 bits of a lowercase hex digest: a name that is the same
+ * whenever the hashed input is (image UUIDs, SBOM serial numbers). */
+void sha256_hex_uuid(const char hex[SHA256_HEX_SIZE], char out[37]);
+
 /* Is `s` 64 hex digits (either case)? */
 int sha256_hex_valid(const char *s);
 

@@ -92,7 +92,7 @@ int main(void)
 	ok(left == 0, "no probe directory is left behind (%d found)", left);
 	ok(rmdir(tmp) == 0, "the test's temp dir is empty and removed");
 
-	struct debian_arch x32 = { "x32", "x86_64-linux-gnux32", NULL, 1, 1, 62 };
+	struct debian_arch x32 = { "x32", "x86_64-linux-gnux32", NULL, 1, 1, 62, NULL, NULL };
 	ok(!tiny_elf_supported(&x32), "an architecture without a program is reported");
 	ok(tiny_elf_build(&x32, 42, elf, sizeof(elf), &err) < 0, "building it fails");
 	contains(err.msg, "x32", "and the error names the architecture");
