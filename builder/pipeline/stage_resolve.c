@@ -99,6 +99,7 @@ static int resolve_set(struct build *b, const struct packages_index *indexes, si
 		for (size_t i = 0; i < set.count; i++) {
 			deb_package_copy(&res->debs[i], set.items[i].package);
 			res->bytes += res->debs[i].size;
+			res->installed_kib += res->debs[i].installed_kib;
 		}
 		res->deb_count = set.count;
 		res->required_count = set.required_count;
