@@ -10,6 +10,47 @@ for p in armel-jessie armel-bookworm armhf-bookworm arm64-bookworm i386-bookworm
 	echo "$out" | grep -q "^$p " ; ok $? "profiles lists $p"
 done
 "$MKFR" keys | grep -q '^mirror' ; ok $? "keys lists mirror"
+
+# A profile name that is not there: the nearest one is suggested.
+out=$("$MKFR" --dry-run --profile armel-bokworm "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "profile 'armel-bokworm' not found: did you mean 'armel-bookworm'?" ; ok $? "an unknown profile name: exit 2, the nearest name suggested"
+
+# A user profile named like a shipped one refines it with inherit =
+# shipped:NAME; inheriting its own bare name is a loop that says so.
+# `profiles` marks it, and marks a file it cannot use instead of calling
+# it a base profile.
+mkdir -p "$T_DIR/xdg/mkforeignroot/profiles"
+user_profiles=$T_DIR/xdg/mkforeignroot/profiles
+printf 'description = my board\ninherit = armel-bookworm\nhostname = board\n' > "$user_profiles/armel-bookworm.profile"
+printf 'suite = bookworm\narch = armel\nmirorr = http://x/debian\n' > "$user_profiles/broken.profile"
+out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" --dry-run --profile armel-bookworm "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "inheritance loop: .* (for the shipped profile of that name, write inherit = shipped:armel-bookworm)" ; ok $? "a user profile inheriting its own name: exit 2, pointing at shipped:NAME"
+sed -i 's/^inherit = armel-bookworm$/inherit = shipped:armel-bookworm/' "$user_profiles/armel-bookworm.profile"
+out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" --dry-run --profile armel-bookworm "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "hostname  *= board .*armel-bookworm.profile:3" && echo "$out" | grep -q "arch  *= armel .*/profiles/armel-bookworm.profile:3" ; ok $? "inherit = shipped:armel-bookworm: the user's keys over the shipped profile's"
+out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" --dry-run --profile shipped:armel-bookworm "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "hostname  *= localhost  *# default" ; ok $? "--profile shipped:armel-bookworm is the shipped one, whatever the user has"
+out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" profiles)
+echo "$out" | grep -q "^armel-bookworm  *my board (hides the shipped one: shipped:armel-bookworm)" ; ok $? "profiles marks a user profile that hides a shipped one"
+echo "$out" | grep -q "^broken  *(cannot be used: .*broken.profile:3: key 'mirorr': unknown key" ; ok $? "profiles marks a file it cannot use, with the reason"
+echo "$out" | grep -q "^bookworm .*(base profile, inherited by others)" && ! echo "$out" | grep -q "^broken.*base profile" ; ok $? "and tells it apart from a base profile"
+XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" profiles --json > "$T_DIR/profiles.json"
+python3 - "$T_DIR/profiles.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+kinds = {p["name"]: p["kind"] for p in d["profiles"]}
+assert kinds["broken"] == "broken" and kinds["bookworm"] == "base" and kinds["armel-jessie"] == "profile", kinds
+assert [p for p in d["profiles"] if p["name"] == "armel-bookworm"][0]["shadows_shipped"] is True
+assert "mirorr" in [p for p in d["profiles"] if p["name"] == "broken"][0]["error"]
+PY
+ok $? "profiles --json: valid JSON, with each profile's kind and why a broken one is"
+"$MKFR" profiles --json | python3 -m json.tool >/dev/null ; ok $? "profiles --json | python3 -m json.tool"
+"$MKFR" keys --json | python3 -c 'import json, sys; k = {x["name"]: x for x in json.load(sys.stdin)["keys"]}; assert k["variant"]["values"] == ["minbase", "buildd", "standard"] and k["suite"]["required"] and k["mirror"]["values"] is None' ; ok $? "keys --json: types, required keys and the values of each fixed-set key"
+"$MKFR" arches --json | python3 -c 'import json, sys; a = {x["name"]: x for x in json.load(sys.stdin)["arches"]}; assert a["armel"]["emulator"] == "qemu-arm-static" and a["armel"]["oci_platform"] == "linux/arm/v5" and a["alpha"]["oci_platform"] is None' ; ok $? "arches --json: emulator and OCI platform of each (null where there is none)"
+for c in profiles keys arches; do
+	out=$("$MKFR" $c extra 2>&1); rc=$?
+	[ $rc -eq 2 ] && echo "$out" | grep -q "$c: unexpected argument 'extra'" ; ok $? "$c refuses an extra argument (exit $rc)"
+done
 "$MKFR" arches | grep -q '^armel .*qemu-arm-static' ; ok $? "arches maps armel to qemu-arm-static"
 
 # Dry run of the jessie profile: the archive mirror and the removed-keys keyring.
