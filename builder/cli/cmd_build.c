@@ -56,9 +56,40 @@ static void usage(FILE *f)
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
 	      "\n"
-	      "Exit status: 0 done, 1 build failed, 2 bad command line or profile,\n"
-	      "128+N interrupted by signal N.  See mkforeignroot(1).\n",
+	      "Exit status: 0 done; 1 the build started and failed; 2 refused before\n"
+	      "anything was built (a bad command line or profile, not root, a missing\n"
+	      "tool, OUT's directory missing, a suite, component or package the mirror\n"
+	      "does not have); 128+N interrupted by signal N.  See mkforeignroot(1).\n",
 	      f);
+}
+
+/* Options that stand for one profile key (`--format F` is `--set
+ * format=F`): checked here, so that a bad value is reported against the
+ * option the user typed, not a --set they never wrote. */
+static const struct {
+	int opt;
+	const char *name;
+	const char *key;
+} key_options[] = {
+	{ 'B', "--binfmt", "binfmt" },	   { 'C', "--cache-dir", "cache_dir" },
+	{ 'Q', "--qemu", "qemu" },	   { 'M', "--manifest", "manifest" },
+	{ 'F', "--format", "format" },	   { 'X', "--sbom", "sbom" },
+};
+
+static int push_key_option(int opt, const char *value, char ***sets)
+{
+	for (size_t i = 0; i < sizeof(key_options) / sizeof(key_options[0]); i++) {
+		if (key_options[i].opt != opt)
+			continue;
+		const char *why = NULL;
+		if (!profile_value_valid(profile_key_find(key_options[i].key), value, &why)) {
+			log_error("%s: bad value '%s': %s", key_options[i].name, value, why);
+			return -1;
+		}
+		strv_pushf(sets, "%s=%s", key_options[i].key, value);
+		return 0;
+	}
+	abort(); /* an option of the table below without a row above */
 }
 
 int cmd_build(int argc, char **argv)
@@ -97,10 +128,13 @@ int cmd_build(int argc, char **argv)
 			strv_push(&sets, optarg);
 			break;
 		case 'B':
-			strv_pushf(&sets, "binfmt=%s", optarg);
-			break;
 		case 'C':
-			strv_pushf(&sets, "cache_dir=%s", optarg);
+		case 'Q':
+		case 'M':
+		case 'F':
+		case 'X':
+			if (push_key_option(c, optarg, &sets) < 0)
+				return MKFR_EXIT_USAGE;
 			break;
 		case 'O':
 			opts.offline = true;
@@ -115,20 +149,8 @@ int cmd_build(int argc, char **argv)
 		case 'G':
 			opts.no_check_gpg = true;
 			break;
-		case 'Q':
-			strv_pushf(&sets, "qemu=%s", optarg);
-			break;
-		case 'M':
-			strv_pushf(&sets, "manifest=%s", optarg);
-			break;
-		case 'F':
-			strv_pushf(&sets, "format=%s", optarg);
-			break;
 		case 'N':
 			strv_push(&sets, "base_cache=no");
-			break;
-		case 'X':
-			strv_pushf(&sets, "sbom=%s", optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;
@@ -160,6 +182,14 @@ int cmd_build(int argc, char **argv)
 	if (optind != argc - 1) {
 		log_error(optind == argc ? "OUT is missing: name the directory to create"
 					 : "only one OUT directory can be given");
+		return MKFR_EXIT_USAGE;
+	}
+	/* Options before a command word make a build of OUT: `mkforeignroot
+	 * -v profiles` would build into ./profiles. */
+	if (strcmp(argv[0], "build") != 0 && command_is_known(argv[optind])) {
+		log_error("'%s' is a command, and a command comes first (`mkforeignroot %s ...`); "
+			  "to build into a directory of that name, write ./%s", argv[optind],
+			  argv[optind], argv[optind]);
 		return MKFR_EXIT_USAGE;
 	}
 	opts.out = argv[optind];

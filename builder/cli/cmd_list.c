@@ -32,9 +32,11 @@ static int parse_list_args(int argc, char **argv, bool *json)
 	return -1; /* go on */
 }
 
+/* A profile others inherit is a "base-profile": the bare word is the name
+ * of a cache_dir part, which only cache/layout.c spells (check-layers.sh). */
 static const char *profile_kind(const struct profile_listing *l)
 {
-	return l->error ? "broken" : l->base ? "base" : "profile";
+	return l->error ? "broken" : l->base ? "base-profile" : "profile";
 }
 
 static int profiles_json(const struct profile_listing *l, size_t n)

@@ -39,7 +39,7 @@ python3 - "$T_DIR/profiles.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 kinds = {p["name"]: p["kind"] for p in d["profiles"]}
-assert kinds["broken"] == "broken" and kinds["bookworm"] == "base" and kinds["armel-jessie"] == "profile", kinds
+assert kinds["broken"] == "broken" and kinds["bookworm"] == "base-profile" and kinds["armel-jessie"] == "profile", kinds
 assert [p for p in d["profiles"] if p["name"] == "armel-bookworm"][0]["shadows_shipped"] is True
 assert "mirorr" in [p for p in d["profiles"] if p["name"] == "broken"][0]["error"]
 PY
@@ -87,15 +87,15 @@ out=$("$MKFR" --profile armel-bookworm "$T_DIR/full" 2>&1); rc=$?
 
 # A missing emulator: the package to install is named, nothing is left.
 out=$("$MKFR" --profile armel-bookworm --set emulator_source=host --set emulator_path=/nonexistent "$T_DIR/o" 2>&1); rc=$?
-[ $rc -eq 1 ] ; ok $? "a missing emulator fails (exit $rc)"
+[ $rc -eq 2 ] ; ok $? "a missing emulator is refused before anything starts (exit $rc)"
 echo "$out" | grep -q 'qemu-arm-static not found .*install the Debian package qemu-user-static' ; ok $? "the error names the package"
 [ ! -e "$T_DIR/o" ] && ! ls -a "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "nothing left behind"
 out=$("$MKFR" --profile armel-bookworm --qemu dynamic --set emulator_source=host --set emulator_path=/nonexistent "$T_DIR/o" 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q 'qemu-arm not found .*install the Debian package qemu-user' ; ok $? "qemu=dynamic names qemu-user"
+[ $rc -eq 2 ] && echo "$out" | grep -q 'qemu-arm not found .*install the Debian package qemu-user' ; ok $? "qemu=dynamic names qemu-user"
 
 # Emulation modes are checked before anything starts.
 out=$("$MKFR" --profile armel-bookworm --binfmt sometimes "$T_DIR/o" 2>&1); rc=$?
-[ $rc -eq 2 ] && echo "$out" | grep -q "key 'binfmt'" ; ok $? "an unknown binfmt mode: exit 2, key named"
+[ $rc -eq 2 ] && echo "$out" | grep -q -e "--binfmt: bad value 'sometimes'" ; ok $? "an unknown binfmt mode: exit 2, the option named"
 out=$("$MKFR" --profile armel-bookworm --qemu dynamic --set emulator_source=mirror "$T_DIR/o" 2>&1); rc=$?
 [ $rc -eq 2 ] && echo "$out" | grep -q 'static emulator only' ; ok $? "qemu=dynamic with emulator_source=mirror is refused (exit 2)"
 out=$("$MKFR" --dry-run --profile arm64-bookworm --qemu fix-binary --binfmt global "$T_DIR/o" 2>&1); rc=$?
@@ -134,12 +134,50 @@ for opt in nodev noexec; do
 	mount -t tmpfs -o "$opt,size=16m" mkfr-e2e "$T_DIR/$opt"
 	T_CLEANUPS="$T_CLEANUPS umount -l '$T_DIR/$opt' 2>/dev/null;"
 	out=$("$MKFR" --profile armel-bookworm "$T_DIR/$opt/o" 2>&1); rc=$?
-	[ $rc -ne 0 ] && echo "$out" | grep -q "mounted $opt" ; ok $? "OUT on a $opt filesystem is refused with the reason"
+	[ $rc -eq 2 ] && echo "$out" | grep -q "mounted $opt" ; ok $? "OUT on a $opt filesystem is refused with the reason (exit $rc)"
 	[ -z "$(ls -A "$T_DIR/$opt")" ] ; ok $? "nothing created on the $opt filesystem"
 	umount "$T_DIR/$opt"
 done
 
 out=$("$MKFR" --profile armel-bookworm 2>&1); rc=$?
 [ $rc -eq 2 ] && echo "$out" | grep -q 'OUT is missing' ; ok $? "a missing OUT is a usage error"
+
+# One command line: every refusal before the build starts exits 2 in one
+# line and leaves nothing (build failures exit 1: failures.sh).
+nothing_left() { [ -z "$(ls -A "$T_DIR/empty")" ] && [ ! -e "$T_DIR/empty/profiles" ]; }
+mkdir -p "$T_DIR/empty"
+refused() { # refused DESCRIPTION REGEX -- ARG...: exit 2, one error line matching REGEX, nothing made
+	local desc=$1 want=$2 out rc
+	shift 3
+	out=$(cd "$T_DIR/empty" && "$MKFR" "$@" 2>&1); rc=$?
+	[ $rc -eq 2 ] && [ "$(echo "$out" | grep -c 'error:')" -eq 1 ] && echo "$out" | grep -qE -e "$want" && nothing_left
+	ok $? "$desc: exit 2 (got $rc), one line, nothing made"
+	[ $rc -eq 2 ] || echo "$out" | diag
+}
+refused "an unknown command" "unknown command 'frobnicate'" -- frobnicate
+refused "a misspelt command" "unknown command 'profile': did you mean 'profiles'\?" -- profile
+refused "options before a command word" "'profiles' is a command, and a command comes first" -- --profile armel-bookworm -v profiles
+refused "--format zip" "error: --format: bad value 'zip': must be one of" -- --profile armel-bookworm --format zip o
+! (cd "$T_DIR/empty" && "$MKFR" --profile armel-bookworm --format zip o 2>&1) | grep -q -- '--set' ; ok $? "the --format error does not name --set"
+refused "--qemu with a bad mode" "error: --qemu: bad value 'fast'" -- --profile armel-bookworm --qemu fast o
+for out in rootfs.zip rootfs.tar.bz2 rootfs.img; do
+	refused "OUT named $out" "OUT '.*$out': mkforeignroot writes no \.${out#*.}" -- --profile armel-bookworm "$out"
+done
+out=$(cd "$T_DIR/empty" && "$MKFR" --dry-run --profile armel-bookworm --format dir rootfs.zip 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "rename .* -> $T_DIR/empty/rootfs.zip" ; ok $? "--format dir takes rootfs.zip for a directory name"
+refused "OUT whose directory is missing" "its directory .*/no/such does not exist" -- --profile armel-bookworm "$T_DIR/no/such/o"
+refused "a suite debootstrap has no script for" "key 'suite': this debootstrap has no script for 'nosuchsuite'" -- --profile armel-bookworm --set suite=nosuchsuite o
+refused "--log into a missing directory" "--log: cannot write $T_DIR/no/such/log" -- --profile i386-bookworm --log "$T_DIR/no/such/log" o
+! ls -a "$T_DIR/empty" "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "and no work directory anywhere"
+
+# Not root: refused before anything, as the user it runs as (nobody,
+# with a cache and an OUT directory of its own).
+mkdir -m 0755 "$T_DIR/nobody" && mkdir -m 0700 "$T_DIR/nobody/cache"
+chown 65534 "$T_DIR/nobody" "$T_DIR/nobody/cache" && chmod o+x "$T_DIR"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
+	"$MKFR" --profile armel-bookworm --cache-dir "$T_DIR/nobody/cache" "$T_DIR/nobody/o" 2>&1); rc=$?
+chmod o-x "$T_DIR"
+[ $rc -eq 2 ] && echo "$out" | grep -q 'needs root' && [ -z "$(ls -A "$T_DIR/nobody/cache")" ] && [ ! -e "$T_DIR/nobody/o" ]
+ok $? "a build as a user who is not root: exit 2 (got $rc), saying it needs root, nothing made"
 
 done_testing
