@@ -47,6 +47,17 @@ ok $? "profiles --json: valid JSON, with each profile's kind and why a broken on
 "$MKFR" profiles --json | python3 -m json.tool >/dev/null ; ok $? "profiles --json | python3 -m json.tool"
 "$MKFR" keys --json | python3 -c 'import json, sys; k = {x["name"]: x for x in json.load(sys.stdin)["keys"]}; assert k["variant"]["values"] == ["minbase", "buildd", "standard"] and k["suite"]["required"] and k["mirror"]["values"] is None' ; ok $? "keys --json: types, required keys and the values of each fixed-set key"
 "$MKFR" arches --json | python3 -c 'import json, sys; a = {x["name"]: x for x in json.load(sys.stdin)["arches"]}; assert a["armel"]["emulator"] == "qemu-arm-static" and a["armel"]["oci_platform"] == "linux/arm/v5" and a["alpha"]["oci_platform"] is None' ; ok $? "arches --json: emulator and OCI platform of each (null where there is none)"
+# cache list --json on a cache of its own: one .deb of known size, no
+# snapshot; --json is list's alone.
+mkdir -p "$T_DIR/jcache/debs" && head -c 1234 /dev/zero > "$T_DIR/jcache/debs/x_1_armel.deb"
+"$MKFR" cache list --json --cache-dir "$T_DIR/jcache" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["base"]["snapshots"] == [] and d["debs"] == {"dir": sys.argv[1] + "/debs", "files": 1, "bytes": 1234}, d
+assert d["emulators"]["files"] == 0 and d["total_bytes"] == 1234, d' "$T_DIR/jcache" ; ok $? "cache list --json: parts in files and bytes"
+"$MKFR" cache list --json --cache-dir "$T_DIR/jcache" | python3 -m json.tool >/dev/null ; ok $? "cache list --json | python3 -m json.tool"
+out=$("$MKFR" cache prune --json --cache-dir "$T_DIR/jcache" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q -e "--json belongs to list" && [ -e "$T_DIR/jcache/debs/x_1_armel.deb" ] ; ok $? "cache prune --json is refused, nothing removed (exit $rc)"
 for c in profiles keys arches; do
 	out=$("$MKFR" $c extra 2>&1); rc=$?
 	[ $rc -eq 2 ] && echo "$out" | grep -q "$c: unexpected argument 'extra'" ; ok $? "$c refuses an extra argument (exit $rc)"
