@@ -6,8 +6,11 @@
 #include "sys/signals.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/number.h"
+#include "util/progress.h"
 #include "util/strv.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +56,9 @@ static void usage(FILE *f)
 	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
 	      "                         `no`: none; same as --set manifest=FILE)\n"
 	      "      --stop-after STAGE run up to STAGE, then undo it all (benchmarks)\n"
+	      "      --progress=json    progress as one JSON object a line (stage, event, package,\n"
+	      "                         done/total, bytes, elapsed) on stderr, for pipelines\n"
+	      "      --progress-fd N    write those lines to descriptor N instead (open for us)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
 	      "\n"
@@ -113,10 +119,14 @@ int cmd_build(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "no-base-cache", no_argument, NULL, 'N' },
 		{ "sbom", required_argument, NULL, 'X' },
+		{ "progress", required_argument, NULL, 'P' },
+		{ "progress-fd", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
 	autostrv char **sets = strv_new();
+	bool progress_json = false;
+	const char *progress_fd = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:s:nl:qvhV", longopts, NULL)) != -1) {
@@ -148,6 +158,16 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'G':
 			opts.no_check_gpg = true;
+			break;
+		case 'P':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				log_error("--progress: bad value '%s': must be one of: text json", optarg);
+				return MKFR_EXIT_USAGE;
+			}
+			progress_json = strcmp(optarg, "json") == 0;
+			break;
+		case 'D':
+			progress_fd = optarg;
 			break;
 		case 'N':
 			strv_push(&sets, "base_cache=no");
@@ -194,6 +214,20 @@ int cmd_build(int argc, char **argv)
 	}
 	opts.out = argv[optind];
 	opts.sets = sets;
+	if (progress_fd && !progress_json) {
+		log_error("--progress-fd: only with --progress=json");
+		return MKFR_EXIT_USAGE;
+	}
+	if (progress_json) {
+		uint64_t fd = STDERR_FILENO;
+		if (progress_fd && (!parse_u64(progress_fd, 1024 * 1024, &fd) ||
+				    fcntl((int)fd, F_GETFL) < 0 || (fcntl((int)fd, F_GETFL) & O_ACCMODE) == O_RDONLY)) {
+			log_error("--progress-fd: '%s' is not a descriptor open for writing (open it for us: "
+				  "`3>progress.jsonl --progress-fd 3`)", progress_fd);
+			return MKFR_EXIT_USAGE;
+		}
+		progress_json_start((int)fd);
+	}
 
 	struct mkfr_error err = { 0 };
 	struct build b;

@@ -74,6 +74,7 @@ keys=$("$MKFR" keys | awk '{ print $1 "=" }' | sort)
 [ "$(complete_line --set base_cache=y)" = "base_cache=yes" ] ; ok $? "--set base_cache=y as one word: base_cache=yes"
 [ "$(complete_line --format tar.)" = "$(printf 'tar.gz\ntar.xz\ntar.zst')" ] ; ok $? "--format tar.: the compressed tarballs"
 [ "$(complete_line --binfmt p)" = private ] ; ok $? "--binfmt p: private"
+[ "$(complete_line --progress j)" = json ] ; ok $? "--progress j: json"
 
 stages=$(sed -n 's/^	&stage_\([a-z_]*\),$/\1/p' "$src/builder/pipeline/pipeline.c" | words)
 [ -n "$stages" ] && [ "$(complete_line --profile armel-bookworm --stop-after '')" = "$stages" ]
