@@ -55,9 +55,12 @@ char **stage_second_env(const struct build *b)
 	return env;
 }
 
-/* The first stage leaves /proc as a symlink to /proc; debootstrap turns it
- * into a directory before mounting proc there.  We mount /proc for it (a
- * user namespace may not: see chroot_mounts.h), so we do that first. */
+/* Where debootstrap believes it runs in docker (it finds /.dockerenv, as on
+ * our CI machine) its first stage leaves /proc as a symlink to /proc, and
+ * its second stage turns that into a directory (mkdir: 0755, the mode
+ * base-files gives /proc everywhere else) before mounting proc there.  We
+ * mount /proc for it (a user namespace may not: see chroot_mounts.h), so
+ * we do that first, the same way. */
 static int make_proc_dir(struct build *b, struct mkfr_error *err)
 {
 	autoclose int rootfd = rootfs_open(b->work, err);
@@ -65,7 +68,7 @@ static int make_proc_dir(struct build *b, struct mkfr_error *err)
 		return -1;
 	if (!rootfs_is_symlink(rootfd, "/proc"))
 		return 0;
-	if (rootfs_remove(rootfd, "/proc", err) < 0 || rootfs_mkdir_p(rootfd, "/proc", 0555, err) < 0)
+	if (rootfs_remove(rootfd, "/proc", err) < 0 || rootfs_mkdir_p(rootfd, "/proc", 0755, err) < 0)
 		return -1;
 	return 0;
 }
