@@ -453,8 +453,8 @@ int cmd_run(int argc, char **argv)
 
 	autostrv char **fallback = ro.command[0] ? NULL
 				   : default_command(e.root, s.as_user ? s.user.shell : NULL);
-	struct chroot_mounts mounts = { .root = e.root, .proc_sys = true, .dev_and_net = true,
-					.binds = s.binds, .n_binds = s.n_binds };
+	struct chroot_mounts mounts = { .root = e.root, .proc_sys = true, .dev = true,
+					.resolv_conf = true, .binds = s.binds, .n_binds = s.n_binds };
 	struct spawn_opts o = {
 		.argv = fallback ? fallback : ro.command,
 		.env_extra = s.env,
