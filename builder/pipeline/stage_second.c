@@ -44,8 +44,9 @@ char **stage_second_env(const struct build *b)
 	 * nodev by creating a device node, unless it believes it runs in an LXC
 	 * container (exactly what an unprivileged LXC container is: a user
 	 * namespace).  The first stage, run as the host's root, already made
-	 * the device nodes and passed that test on the same filesystem. */
-	if (b->emu.binfmt == BINFMT_MODE_PRIVATE && !b->emu.native)
+	 * the device nodes and passed that test on the same filesystem; a
+	 * rootless build's could make none (stage_foreign.c). */
+	if (b->rootless || (b->emu.binfmt == BINFMT_MODE_PRIVATE && !b->emu.native))
 		strv_push(&env, "container=lxc");
 	/* Maintainer scripts that write dates (shadow's last-change field)
 	 * honour SOURCE_DATE_EPOCH; one from the environment is passed on by
@@ -111,7 +112,9 @@ static int second_run(struct build *b, struct mkfr_error *err)
 	struct debootstrap_progress progress;
 	struct spawn_result res;
 	debootstrap_progress_init(&progress, "second");
-	struct chroot_mounts mounts = { .root = b->target, .proc_sys = true };
+	/* Rootless, the rootfs has no device nodes (stage_foreign.c): the
+	 * second stage gets a /dev of the host's, as the hooks do. */
+	struct chroot_mounts mounts = { .root = b->target, .proc_sys = true, .dev = b->rootless != NULL };
 	struct spawn_opts o = {
 		.argv = argv,
 		.env_extra = env,
