@@ -376,8 +376,10 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 				  env_cache && *env_cache ? "MKFR_CACHE_DIR" : "default");
 	}
 	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
-	/* --dry-run creates nothing, but refuses an untrusted cache all the same. */
-	if (cache_check_trusted(b->cache_dir, !b->opts->dry_run, err) < 0)
+	/* An untrusted cache is refused with the other bad input; it is
+	 * created only once nothing else can refuse the build (below), so a
+	 * refusal, or --dry-run, leaves nothing behind. */
+	if (cache_check_trusted(b->cache_dir, false, err) < 0)
 		return -1;
 	autofree char *fetch_base = stale_work_name("fetch", getpid());
 	b->fetch_dir = cache_tmp_path(b->cache_dir, fetch_base);
@@ -405,6 +407,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		print_dry_run(b);
 		return 1;
 	}
+	if (cache_check_trusted(b->cache_dir, true, err) < 0)
+		return -1;
 
 	if (b->opts->log_path) {
 		b->log_fd = open(b->opts->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
