@@ -52,6 +52,7 @@ void deb_package_copy(struct deb_package *dst, const struct deb_package *src)
 		.source = dup_or_null(src->source),
 		.filename = dup_or_null(src->filename),
 		.size = src->size,
+		.installed_kib = src->installed_kib,
 		.sha256 = dup_or_null(src->sha256),
 		.depends = dup_or_null(src->depends),
 		.pre_depends = dup_or_null(src->pre_depends),
@@ -163,6 +164,10 @@ static int parse_line(struct parser *ps, char *line, int lineno, struct mkfr_err
 		if (!parse_u64(value, ARCHIVE_FILE_MAX_BYTES, &ps->cur.size))
 			return mkfr_fail(err, 0, "%s:%d: Size: '%s' is not a number of bytes from 0 to %llu",
 					 ps->origin, lineno, value, (unsigned long long)ARCHIVE_FILE_MAX_BYTES);
+	} else if (strcasecmp(line, "Installed-Size") == 0) {
+		/* Only an estimate's input (scratch=auto): a bad one counts 0. */
+		if (!parse_u64(value, UINT64_MAX / 1024, &ps->cur.installed_kib))
+			ps->cur.installed_kib = 0;
 	} else if (strcasecmp(line, "Essential") == 0) {
 		ps->cur.essential = strcasecmp(value, "yes") == 0;
 	} else {
@@ -480,7 +485,7 @@ int packages_index_load(const struct packages_fetch_request *req, const char *di
 	return parse_compressed(fd, path, idx, err);
 }
 
-int packages_index_decompress(const char *compressed, const char *out_path, struct mkfr_error *err)
+int packages_index_decompress_to(const char *compressed, int fd, struct mkfr_error *err)
 {
 	autoarchive struct archive *a = archive_read_new();
 	struct archive_entry *entry;
@@ -491,15 +496,12 @@ int packages_index_decompress(const char *compressed, const char *out_path, stru
 	if (archive_read_open_filename(a, compressed, 65536) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &entry) != ARCHIVE_OK)
 		return mkfr_fail(err, 0, "%s: cannot decompress: %s", compressed, archive_error_string(a));
-	autodiscard struct atomic_file out = ATOMIC_FILE_INIT;
-	if (atomic_file_open(&out, out_path, 0644, err) < 0)
-		return -1;
 	char buf[65536];
 	la_ssize_t n;
 	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-		if (write(out.fd, buf, (size_t)n) != n)
-			return mkfr_fail(err, errno, "cannot write %s", out_path);
+		if (write_all(fd, buf, (size_t)n) < 0)
+			return mkfr_fail(err, errno, "cannot write %s decompressed", compressed);
 	if (n < 0)
 		return mkfr_fail(err, 0, "%s: cannot decompress: %s", compressed, archive_error_string(a));
-	return atomic_file_commit(&out, err);
+	return 0;
 }

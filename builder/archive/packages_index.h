@@ -18,6 +18,7 @@ struct deb_package {
 	char *package, *version, *architecture, *source;
 	char *filename;    /* relative to the mirror root: pool/main/q/... */
 	uint64_t size;
+	uint64_t installed_kib; /* Installed-Size: what it unpacks to, KiB; 0 if absent */
 	char *sha256;
 	char *depends, *pre_depends, *provides; /* as written; NULL when absent */
 	char *priority, *multi_arch;
@@ -70,9 +71,9 @@ int packages_index_fetch(const struct packages_fetch_request *req, struct packag
  * save_dir), checked against req->release before it is parsed. */
 int packages_index_load(const struct packages_fetch_request *req, const char *dir,
 			struct packages_index *idx, struct mkfr_error *err);
-/* Decompress a saved index to `out` (plain text: what apt keeps in
+/* Decompress a saved index to fd (plain text: what apt keeps in
  * /var/lib/apt/lists). */
-int packages_index_decompress(const char *compressed, const char *out, struct mkfr_error *err);
+int packages_index_decompress_to(const char *compressed, int fd, struct mkfr_error *err);
 /* The index the Release lists for COMPONENT/ARCH (xz preferred, then gz);
  * *rel_path (new string) is its path below dists/SUITE/.  NULL if none. */
 const struct release_checksum *packages_index_listed(const struct release_file *rel,

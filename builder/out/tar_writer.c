@@ -1,6 +1,7 @@
 #include "out/tar_writer.h"
 
 #include "out/parallel_gzip.h"
+#include "out/zstd_stream.h"
 #include "sys/signals.h"
 #include "util/alloc.h"
 #include "util/cleanup.h"
@@ -56,42 +57,41 @@ struct walk {
 	struct mkfr_error *err;
 };
 
-/* gzip is ours (parallel_gzip.c: libarchive's is one thread); xz and zstd
- * are libarchive's, with threads. */
+/* gzip and zstd are ours, libarchive writing plain tar into them
+ * (parallel_gzip.c: libarchive's gzip is one thread; zstd_stream.c:
+ * libarchive's zstd threads cannot be held to a memory bound); xz is
+ * libarchive's, with threads. */
 static int add_filter(struct archive *a, enum output_format f)
 {
 	switch (f) {
 	case OUTPUT_TAR:
 	case OUTPUT_TAR_GZ:
+	case OUTPUT_TAR_ZST:
 		return archive_write_add_filter_none(a);
 	case OUTPUT_TAR_XZ:
 		return archive_write_add_filter_xz(a);
-	case OUTPUT_TAR_ZST:
-		return archive_write_add_filter_zstd(a);
 	default: /* not a tarball format */
 		break;
 	}
 	return ARCHIVE_FATAL;
 }
 
-/* Threads for xz and zstd: at least 2, because their output is the same
- * for any number of threads from 2 (xz's multi-threaded encoder) or 1
- * (zstd's workers) on, and differs from their one-thread mode: a
- * reproducible tarball must not depend on the machine's cores.  At most
- * 4 for xz (about 90 MiB a thread at its default level) and 8 for zstd:
- * a many-core builder must not spend gigabytes on one tarball. */
+/* Threads for xz: at least 2, because xz's multi-threaded encoder gives
+ * the same bytes for any number of threads from 2 on, and other bytes in
+ * its one-thread mode: a reproducible tarball must not depend on the
+ * machine's cores.  At most 4: about 90 MiB a thread at xz's default
+ * level, and a many-core builder must not spend gigabytes on one tarball. */
 #define XZ_MAX_THREADS 4
-#define ZSTD_MAX_THREADS 8
 
 static int set_threads(struct archive *a, enum output_format f)
 {
-	if (f != OUTPUT_TAR_XZ && f != OUTPUT_TAR_ZST)
+	if (f != OUTPUT_TAR_XZ)
 		return ARCHIVE_OK;
-	unsigned n = cpu_count(), most = f == OUTPUT_TAR_XZ ? XZ_MAX_THREADS : ZSTD_MAX_THREADS;
-	n = n < 2 ? 2 : n > most ? most : n;
+	unsigned n = cpu_count();
+	n = n < 2 ? 2 : n > XZ_MAX_THREADS ? XZ_MAX_THREADS : n;
 	char threads[16];
 	snprintf(threads, sizeof(threads), "%u", n);
-	return archive_write_set_filter_option(a, f == OUTPUT_TAR_XZ ? "xz" : "zstd", "threads", threads);
+	return archive_write_set_filter_option(a, "xz", "threads", threads);
 }
 
 static struct archive *new_writer(enum output_format f, struct mkfr_error *err)
@@ -442,28 +442,83 @@ static void gzip_sink_free(struct gzip_sink *s)
 	pgzip_free(s->z);
 }
 
-/* Where libarchive writes: the caller's sink, out_fd itself, or the gzip
- * stream to it.  As archive_write_open_fd does for a file: the tar is not
+/* tar.zst: plain tar into libzstd's multi-threaded stream, at zstd's own
+ * default level. */
+#define ZSTD_LEVEL 3
+
+struct zstd_sink {
+	struct zstd_stream *z;
+	struct mkfr_error err;
+};
+
+static la_ssize_t zstd_sink_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct zstd_sink *s = data;
+	if (zstd_stream_write(s->z, buf, len, &s->err) < 0) {
+		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int zstd_sink_close(struct archive *a, void *data)
+{
+	struct zstd_sink *s = data;
+	if (zstd_stream_finish(s->z, &s->err) < 0) {
+		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
+		return ARCHIVE_FATAL;
+	}
+	return ARCHIVE_OK;
+}
+
+static void zstd_sink_free(struct zstd_sink *s)
+{
+	zstd_stream_free(s->z);
+}
+
+/* The compressors of ours that libarchive writes into. */
+struct sinks {
+	struct gzip_sink gz;
+	struct zstd_sink zst;
+};
+
+static void sinks_free(struct sinks *s)
+{
+	gzip_sink_free(&s->gz);
+	zstd_sink_free(&s->zst);
+}
+
+/* Where libarchive writes: the caller's sink, out_fd itself, or a stream
+ * of ours to it.  As archive_write_open_fd does for a file: the tar is not
  * padded to a whole 10 KiB record, and the output file itself is never
  * archived. */
 static int open_output(struct archive *a, int out_fd, struct sink *sink, enum output_format f,
-		       struct gzip_sink *gz, struct mkfr_error *err)
+		       struct sinks *ours, struct mkfr_error *err)
 {
 	int opened;
 	if (sink) {
 		archive_write_set_bytes_in_last_block(a, 1);
 		opened = archive_write_open2(a, sink, NULL, sink_write, NULL, NULL);
-	} else if (f != OUTPUT_TAR_GZ) {
+	} else if (f != OUTPUT_TAR_GZ && f != OUTPUT_TAR_ZST) {
 		opened = archive_write_open_fd(a, out_fd);
 	} else {
 		struct stat st;
 		if (fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode))
 			archive_write_set_skip_file(a, st.st_dev, st.st_ino);
 		archive_write_set_bytes_in_last_block(a, 1);
-		gz->z = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
-		if (!gz->z)
-			return -1;
-		opened = archive_write_open2(a, gz, NULL, gzip_sink_write, gzip_sink_close, NULL);
+		if (f == OUTPUT_TAR_GZ) {
+			ours->gz.z = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
+			if (!ours->gz.z)
+				return -1;
+			opened = archive_write_open2(a, &ours->gz, NULL, gzip_sink_write, gzip_sink_close,
+						     NULL);
+		} else {
+			ours->zst.z = zstd_stream_open(out_fd, ZSTD_LEVEL, 0, err);
+			if (!ours->zst.z)
+				return -1;
+			opened = archive_write_open2(a, &ours->zst, NULL, zstd_sink_write, zstd_sink_close,
+						     NULL);
+		}
 	}
 	if (opened != ARCHIVE_OK)
 		return mkfr_fail(err, archive_errno(a), "cannot start the tarball: %s", archive_error_string(a));
@@ -479,7 +534,7 @@ static int write_tree(const char *root, int out_fd, struct sink *sink, const str
 		stats = &ignored;
 	*stats = (struct tar_stats){ 0 };
 	/* Before `a`: freed after it, when libarchive has closed it. */
-	struct gzip_sink gz __attribute__((cleanup(gzip_sink_free))) = { 0 };
+	struct sinks ours __attribute__((cleanup(sinks_free))) = { 0 };
 	autoarchive struct archive *a = new_writer(o->format, err);
 	if (!a)
 		return -1;
@@ -488,7 +543,7 @@ static int write_tree(const char *root, int out_fd, struct sink *sink, const str
 	if (!links)
 		return mkfr_fail(err, ENOMEM, "tarball");
 	archive_entry_linkresolver_set_strategy(links, archive_format(a));
-	if (open_output(a, out_fd, sink, o->format, &gz, err) < 0)
+	if (open_output(a, out_fd, sink, o->format, &ours, err) < 0)
 		return -1;
 
 	autoclose int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -45,6 +45,7 @@ struct build_resolved {
 	struct deb_package *debs;
 	size_t deb_count, required_count;
 	uint64_t bytes;              /* the .debs' total size */
+	uint64_t installed_kib;      /* what they unpack to (Installed-Size) */
 };
 
 struct installed_package; /* archive/dpkg_status.h */
@@ -123,6 +124,9 @@ struct build {
 	struct base_cache_key base_key;
 	bool base_hit;
 	bool base_stored;
+
+	/* scratch (pipeline/stage_scratch.c): WORK is a tmpfs of ours */
+	bool scratch_mounted;
 
 	/* second, cleanup */
 	bool policy_rc_added;

@@ -113,6 +113,11 @@ static int seed_signed_files(const struct debootstrap_seed *s, struct mkfr_error
 
 /* Each component's Packages, decompressed on our side (as apt keeps it),
  * then copied in through the rootfs-safe path like every other write. */
+static int decompress_index(int fd, void *compressed, struct mkfr_error *err)
+{
+	return packages_index_decompress_to(compressed, fd, err);
+}
+
 static int seed_indexes(const struct debootstrap_seed *s, struct mkfr_error *err)
 {
 	for (size_t i = 0; s->components[i]; i++) {
@@ -123,12 +128,9 @@ static int seed_indexes(const struct debootstrap_seed *s, struct mkfr_error *err
 		autofree char *compressed = path_join(s->signed_dir, listed);
 		autofree char *file = xasprintf("%s/binary-%s/Packages", s->components[i], s->arch);
 		autofree char *name = dists_list_name(s, file);
-		autofree char *tmp = xasprintf("%s/Packages.%zu", s->signed_dir, i);
-		int r = packages_index_decompress(compressed, tmp, err);
-		if (r == 0)
-			r = rootfs_copy_in(s->rootfd, tmp, name, 0644, err);
-		unlink(tmp);
-		if (r < 0)
+		/* Straight into the rootfs: no temporary copy, no fsync (the
+		 * output stage syncs OUT once). */
+		if (rootfs_write_via(s->rootfd, name, 0644, decompress_index, compressed, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 static const struct stage *const stages[] = {
 	&stage_plan,
 	&stage_resolve,
+	&stage_scratch,
 	&stage_base_restore,
 	&stage_fetch,
 	&stage_foreign,

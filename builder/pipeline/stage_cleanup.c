@@ -86,7 +86,8 @@ static int cleanup_run(struct build *b, struct mkfr_error *err)
 	if (run_hooks(b, err) < 0)
 		return -1;
 
-	int n = umount_below(b->work);
+	/* Inside only: WORK itself may be the tmpfs it is built in. */
+	int n = umount_inside(b->work);
 	if (n > 0)
 		log_warn("unmounted %d filesystem(s) left below the target", n);
 	/* No child is started in the target after this stage. */

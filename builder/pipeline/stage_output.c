@@ -75,8 +75,9 @@ static int commit_part(struct build *b, int fd, struct mkfr_error *err)
 	b->out_created = true;
 	sync_parent(b->out);
 
-	/* OUT is complete: the tree it came from goes now. */
-	if (remove_tree(b->work, err) < 0)
+	/* OUT is complete: the tree it came from goes now.  In memory
+	 * (stage_scratch.c), unmounting it is the removal. */
+	if (stage_scratch_release(b, err) < 0 || remove_tree(b->work, err) < 0)
 		log_warn("could not remove the work directory: %s", err->msg);
 	else
 		b->work_created = false;

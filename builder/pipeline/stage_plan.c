@@ -113,6 +113,11 @@ static int resolve_format(struct build *b, struct mkfr_error *err)
 	char platform[64];
 	if (output_format_is_oci(b->format) && oci_platform_string(b->arch, platform, sizeof(platform), err) < 0)
 		return mkfr_error_prefix(err, "%s: key 'format'", origin);
+	/* A directory OUT is the work tree renamed: it cannot be a tmpfs. */
+	if (b->format == OUTPUT_DIR && strcmp(profile_get(b->profile, "scratch"), "memory") == 0)
+		return mkfr_fail_usage(err, "%s: key 'scratch': memory needs a tarball or image OUT "
+				       "(a directory OUT is the work tree itself)",
+				       profile_origin(b->profile, "scratch"));
 	/* The toolchain files point a compiler at a directory tree. */
 	if (output_format_is_written(b->format) && profile_get_bool(b->profile, "sysroot"))
 		return mkfr_fail_usage(err, "%s: key 'sysroot': a sysroot must be a directory, not %s "

@@ -26,6 +26,7 @@
 #include "util/strv.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,6 +99,7 @@ static int resolve_set(struct build *b, const struct packages_index *indexes, si
 		for (size_t i = 0; i < set.count; i++) {
 			deb_package_copy(&res->debs[i], set.items[i].package);
 			res->bytes += res->debs[i].size;
+			res->installed_kib += res->debs[i].installed_kib;
 		}
 		res->deb_count = set.count;
 		res->required_count = set.required_count;
@@ -152,6 +154,10 @@ static int resolve_run(struct build *b, struct mkfr_error *err)
 	for (size_t i = 0; i < n; i++) /* zeroed, or filled: both free */
 		packages_index_free(&indexes[i]);
 	free(indexes);
+	/* The indexes were the build's largest allocation by far; glibc keeps
+	 * freed heap pages unless told, and the later stages would stack
+	 * their own peaks on top of them. */
+	malloc_trim(0);
 	if (r == 0)
 		log_verbose("resolve: %zu packages (%zu required), %.1f MB", res->deb_count,
 			    res->required_count, (double)res->bytes / 1e6);

@@ -7,6 +7,7 @@
 
 extern const struct stage stage_plan;         /* stage_plan.c */
 extern const struct stage stage_resolve;      /* stage_resolve.c */
+extern const struct stage stage_scratch;      /* stage_scratch.c */
 extern const struct stage stage_base_restore; /* stage_base_restore.c */
 extern const struct stage stage_fetch;        /* stage_fetch.c */
 extern const struct stage stage_foreign;      /* stage_foreign.c */
@@ -23,6 +24,9 @@ extern const struct stage stage_manifest;     /* stage_manifest.c */
 /* The resolved .deb an installed package came from (the fetch stage
  * verified it), or NULL: one a hook installed, say (stage_manifest.c). */
 const struct deb_package *stage_fetched_deb(const struct build *b, const struct installed_package *p);
+/* Unmount the in-memory work tree (the target alias first): its
+ * contents are gone.  Nothing to do when the tree is on disk. */
+int stage_scratch_release(struct build *b, struct mkfr_error *err);
 /* OUT's SHA-256 into b->out_sha256, taken once (OUT is a file). */
 int stage_out_sha256(struct build *b, struct mkfr_error *err);
 

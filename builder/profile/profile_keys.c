@@ -15,6 +15,7 @@ static const char *const binfmt_choices[] = { "auto", "private", "global", NULL 
 static const char *const qemu_choices[] = { "static", "fix-binary", "dynamic", NULL };
 static const char *const emulator_source_choices[] = { "auto", "host", "mirror", NULL };
 static const char *const unpack_choices[] = { "auto", "native", "emulated", NULL };
+static const char *const scratch_choices[] = { "auto", "memory", "disk", NULL };
 static const char *const format_choices[] = { "dir", "tar", "tar.gz", "tar.xz", "tar.zst", "ext4",
 					      "squashfs", "erofs", "oci", "oci.tar", NULL };
 /* What squashfs-tools 4.5 and erofs-utils 1.5 (Debian 12) can write. */
@@ -55,6 +56,10 @@ static const struct profile_key keys[] = {
 	{ "qemu", KEY_ENUM, "static", false, qemu_choices,
 	  "static: copy qemu-<t>-static into the rootfs; fix-binary: F flag, nothing copied; "
 	  "dynamic: the shared qemu-<t> with its libraries and a static launcher." },
+	{ "scratch", KEY_ENUM, "auto", false, scratch_choices,
+	  "Where a rootfs that is not OUT itself (OUT a tarball or an image) is built: memory (a "
+	  "tmpfs of this run), disk (next to OUT), or auto (memory when it fits in half the memory "
+	  "available)." },
 	{ "unpack", KEY_ENUM, "auto", false, unpack_choices,
 	  "Who unpacks the second stage's packages: native (the host's dpkg; maintainer scripts "
 	  "still run under emulation), emulated (the target's dpkg), or auto (native where the "

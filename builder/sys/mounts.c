@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +47,14 @@ char **mount_points(void)
 	return out;
 }
 
-int umount_below(const char *dir)
+static int umount_under(const char *dir, bool with_dir)
 {
 	autostrv char **points = mount_points();
 	size_t dl = strlen(dir);
 	int count = 0;
 	for (size_t n = strv_length(points); n > 0; n--) {
 		const char *p = points[n - 1];
-		if (strncmp(p, dir, dl) != 0 || (p[dl] != '/' && p[dl] != '\0'))
+		if (strncmp(p, dir, dl) != 0 || (p[dl] != '/' && (p[dl] != '\0' || !with_dir)))
 			continue;
 		if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 			count++;
@@ -61,4 +62,14 @@ int umount_below(const char *dir)
 			log_warn("cannot unmount %s: %s", p, strerror(errno));
 	}
 	return count;
+}
+
+int umount_below(const char *dir)
+{
+	return umount_under(dir, true);
+}
+
+int umount_inside(const char *dir)
+{
+	return umount_under(dir, false);
 }

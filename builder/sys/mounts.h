@@ -7,5 +7,7 @@
 char **mount_points(void);
 /* Unmount (lazily) every mount at or below `dir`; returns how many. */
 int umount_below(const char *dir);
+/* The same, except what is mounted on dir itself. */
+int umount_inside(const char *dir);
 
 #endif

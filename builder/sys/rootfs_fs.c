@@ -60,11 +60,8 @@ int rootfs_open(const char *root, struct mkfr_error *err)
 	return fd;
 }
 
-/* Write a file inside root through a temporary name (a reader never sees
- * half a file): `fill` writes the contents to the fd, 0 or -1 with errno. */
-static int write_replacing(int rootfd, const char *path, mode_t mode,
-			   int (*fill)(int fd, const void *data), const void *data,
-			   struct mkfr_error *err)
+int rootfs_write_via(int rootfd, const char *path, mode_t mode, rootfs_fill_fn fill, void *data,
+		     struct mkfr_error *err)
 {
 	autofree char *base = NULL;
 	autoclose int dirfd = open_parent(rootfd, path, &base);
@@ -76,10 +73,9 @@ static int write_replacing(int rootfd, const char *path, mode_t mode,
 	autoclose int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return mkfr_fail(err, errno, "rootfs: cannot create %s", path);
-	if (fill(fd, data) < 0) {
-		int e = errno;
+	if (fill(fd, data, err) < 0) {
 		unlinkat(dirfd, tmp, 0);
-		return mkfr_fail(err, e, "rootfs: cannot write %s", path);
+		return mkfr_error_prefix(err, "rootfs: %s", path);
 	}
 	if (fchmod(fd, mode) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
 		int e = errno;
@@ -94,25 +90,24 @@ struct buffer {
 	size_t len;
 };
 
-static int fill_from_buffer(int fd, const void *data)
+static int fill_from_buffer(int fd, void *data, struct mkfr_error *err)
 {
 	const struct buffer *b = data;
-	return write_all(fd, b->data, b->len);
+	return write_all(fd, b->data, b->len) < 0 ? mkfr_fail(err, errno, "cannot write") : 0;
 }
 
 int rootfs_write_file(int rootfd, const char *path, const void *data, size_t len,
 		      mode_t mode, struct mkfr_error *err)
 {
 	struct buffer b = { data, len };
-	return write_replacing(rootfd, path, mode, fill_from_buffer, &b, err);
+	return rootfs_write_via(rootfd, path, mode, fill_from_buffer, &b, err);
 }
 
 /* The kernel copies (copy_file_range: no pass through our memory, a
  * reflink where the filesystem has them); plain reads and writes where it
  * cannot (across filesystems on old kernels, special files). */
-static int fill_from_fd(int fd, const void *data)
+static int copy_fd(int fd, int in)
 {
-	int in = *(const int *)data;
 	for (;;) {
 		ssize_t n = copy_file_range(in, NULL, fd, NULL, 1 << 30, 0);
 		if (n == 0)
@@ -139,13 +134,25 @@ static int fill_from_fd(int fd, const void *data)
 	}
 }
 
+struct copy_source {
+	const char *path;
+	int fd;
+};
+
+static int fill_from_fd(int fd, void *data, struct mkfr_error *err)
+{
+	const struct copy_source *src = data;
+	return copy_fd(fd, src->fd) < 0 ? mkfr_fail(err, errno, "cannot copy %s", src->path) : 0;
+}
+
 int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 		   struct mkfr_error *err)
 {
 	autoclose int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return mkfr_fail(err, errno, "cannot read %s", src);
-	return write_replacing(rootfd, path, mode, fill_from_fd, &in, err);
+	struct copy_source from = { src, in };
+	return rootfs_write_via(rootfd, path, mode, fill_from_fd, &from, err);
 }
 
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err)

@@ -22,6 +22,11 @@ int rootfs_open(const char *root, struct mkfr_error *err);
 int rootfs_write_file(int rootfd, const char *path, const void *data, size_t len,
 		      mode_t mode, struct mkfr_error *err);
 /* Copy the host file `src` to `path` inside root. */
+/* Write `path` inside root through a temporary name (a reader never sees
+ * half a file), its contents from `fill`: 0, or -1 with *err filled. */
+typedef int (*rootfs_fill_fn)(int fd, void *data, struct mkfr_error *err);
+int rootfs_write_via(int rootfd, const char *path, mode_t mode, rootfs_fill_fn fill, void *data,
+		     struct mkfr_error *err);
 int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 		   struct mkfr_error *err);
 /* mkdir -p inside root. */

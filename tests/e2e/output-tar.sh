@@ -1,6 +1,7 @@
 #!/bin/bash
 # Tarball output for image factories: armel-bookworm built twice in full as
-# a reproducible tarball (same SOURCE_DATE_EPOCH: byte-identical), then
+# a reproducible tarball (same SOURCE_DATE_EPOCH: byte-identical; the first
+# in memory, scratch=auto, the second on disk, scratch=disk), then
 # from the base cache the first build kept: once more as a tarball (the
 # same bytes again) and as a directory, which must match the tarball
 # extracted by GNU tar: owners, modes, device nodes, symlinks, hard links,
@@ -25,6 +26,9 @@ SOURCE_DATE_EPOCH=yesterday "$MKFR" "${profile[@]}" "$T_DIR/r.tar" > "$T_DIR/pla
 [ "$rc" -eq 2 ] ; ok $? "a SOURCE_DATE_EPOCH that is not a number is refused (exit $rc)"
 "$MKFR" "${profile[@]}" --dry-run "$T_DIR/r.tar.zst" > "$T_DIR/plan.out" 2>&1; rc=$?
 [ "$rc" -eq 0 ] && grep -q 'output .*tar.zst .*clamped to 1700000000' "$T_DIR/plan.out" ; ok $? "the format comes from OUT's name (--dry-run says tar.zst, clamped)"
+"$MKFR" "${profile[@]}" --set scratch=memory "$T_DIR/adir" > "$T_DIR/plan.out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l < "$T_DIR/plan.out")" -eq 1 ] && grep -q "key 'scratch': memory needs a tarball or image OUT" "$T_DIR/plan.out"
+ok $? "scratch=memory with a directory OUT is refused in one line (exit $rc)"
 [ -z "$(ls -A "$T_DIR" | grep -v -e '^cache$' -e '\.out$')" ] ; ok $? "the plan left nothing behind"
 
 # ---- four builds -------------------------------------------------------------
@@ -38,10 +42,12 @@ build() { # NAME OUT [ARGS...]
 	return "$rc"
 }
 build one "$T_DIR/one.tar" ; ok $? "build 1: tar"
+grep -q "scratch: the rootfs is built in memory" "$T_DIR/one.out" ; ok $? "build 1 built the rootfs in memory (scratch=auto)"
 stray=$(ls -A "$T_DIR" | grep '^\.mkfr-')
 [ -f "$T_DIR/one.tar" ] && [ -z "$stray" ] ; ok $? "OUT is a file; no work directory or temp file left ($stray)"
-build two "$T_DIR/two.tar" --no-base-cache ; ok $? "build 2: tar, same SOURCE_DATE_EPOCH, in full again (--no-base-cache)"
-cmp "$T_DIR/one.tar" "$T_DIR/two.tar" > "$T_DIR/cmp.out" 2>&1 ; ok $? "the two tarballs are byte-identical ($(stat -c %s "$T_DIR/one.tar") bytes)"
+build two "$T_DIR/two.tar" --no-base-cache --set scratch=disk ; ok $? "build 2: tar, same SOURCE_DATE_EPOCH, in full again (--no-base-cache), on disk"
+! grep -q "scratch:" "$T_DIR/two.out" ; ok $? "build 2 built the rootfs on disk (scratch=disk)"
+cmp "$T_DIR/one.tar" "$T_DIR/two.tar" > "$T_DIR/cmp.out" 2>&1 ; ok $? "the two tarballs, from memory and from disk, are byte-identical ($(stat -c %s "$T_DIR/one.tar") bytes)"
 diag < "$T_DIR/cmp.out"
 if ! cmp -s "$T_DIR/one.tar" "$T_DIR/two.tar"; then
 	diff <(tar --full-time -tvf "$T_DIR/one.tar") <(tar --full-time -tvf "$T_DIR/two.tar") | head -n 20 | diag

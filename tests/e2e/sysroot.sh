@@ -148,7 +148,7 @@ check(re.search(r"\d{4} \d\d:\d\d:\d\d", m["release_date"] or "") is not None,
 e = m["emulator"]
 check(not e["native"] and e["path"].endswith("qemu-arm-static") and
       (e["version"] or "").startswith("qemu-arm version"), "emulator %s: %s" % (e["path"], e["version"]))
-check(m["output"] == {"path": out, "type": "directory", "sha256": None}, "output: a directory, no SHA256")
+check(m["output"] == {"path": out, "type": "directory", "format": "dir", "sha256": None}, "output: a directory, no SHA256")
 check(m["sysroot"]["cmake_toolchain"] == out + ".toolchain.cmake", "the sysroot's files")
 PY
 while read -r status what; do
