@@ -48,6 +48,10 @@ int base_cache_key_make(const struct base_cache_inputs *in, struct base_cache_ke
 		or_empty(in->tool_version), or_empty(in->debootstrap_version),
 		or_empty(in->emulator_version), or_empty(in->binfmt));
 	fprintf(f, "unpack=%s\n", or_empty(in->unpack));
+	/* Only for a rootless base: the keys of every root build's snapshot
+	 * stay what they were. */
+	if (in->rootless)
+		fprintf(f, "rootless=yes\n");
 	fprintf(f, "suite=%s\narch=%s\nvariant=%s\ncomponents=%s\nmirror=%s\n", or_empty(in->suite),
 		or_empty(in->arch), or_empty(in->variant), or_empty(in->components),
 		or_empty(in->mirror));

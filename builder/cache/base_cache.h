@@ -6,7 +6,8 @@
  * produces: suite, arch, variant, components, mirror, extra packages and
  * excludes, the exact resolved package set (name, version, architecture and
  * .deb SHA256, from the verified indexes), the binfmt mode (a private build
- * cannot make device nodes), SOURCE_DATE_EPOCH for reproducible builds, and
+ * cannot make device nodes), whether it was built without root (no device
+ * nodes at all), SOURCE_DATE_EPOCH for reproducible builds, and
  * the versions of debootstrap, the emulator and mkforeignroot.  The key is
  * the SHA-256 of that text; a new package version on the mirror changes it.
  *
@@ -35,6 +36,10 @@ struct base_cache_inputs {
 	const char *tool_version, *debootstrap_version, *emulator_version;
 	const char *binfmt;
 	const char *unpack;            /* the profile's unpack= (auto, native, emulated) */
+	/* Made without root (sys/rootless.h): no device nodes on disk, owners
+	 * as its user namespace maps them.  Such a base is never a root
+	 * build's, nor the other way round. */
+	bool rootless;
 	const char *suite, *arch, *variant, *components, *mirror, *packages, *exclude;
 	const char *source_date_epoch; /* NULL unless the build is reproducible */
 	const struct deb_package *debs; /* name, version, architecture, SHA256 are used */

@@ -161,8 +161,20 @@ int index_cache_packages(struct index_source *src, const struct release_file *re
 	};
 	if (src->offline)
 		return packages_index_load(&req, dir, idx, err);
-	if (packages_index_fetch(&req, idx, err) < 0)
+	/* The index the cache holds, if it is the one the Release just
+	 * verified lists (same size and SHA256): a warm build does not
+	 * download 8 MB (armel main) again, and trusts exactly what it would
+	 * have downloaded.  Anything else (none yet, an older one) is
+	 * fetched. */
+	struct mkfr_error stale;
+	struct packages_fetch_request from_cache = req;
+	from_cache.save_dir = src->keep_dir;
+	if (packages_index_load(&from_cache, dir, idx, &stale) == 0) {
+		log_verbose("%s: %s/binary-%s/Packages: the cache's copy is the one the Release lists",
+			    src->what, component, arch);
+	} else if (packages_index_fetch(&req, idx, err) < 0) {
 		return -1;
+	}
 	if (src->keep_dir) {
 		autofree char *rel_path = NULL;
 		if (packages_index_listed(rel, component, arch, &rel_path)) {

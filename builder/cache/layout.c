@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #define SYSTEM_CACHE_DIR "/var/cache/mkforeignroot"
+/* A user's own (XDG Base Directory): $XDG_CACHE_HOME/NAME, else ~/.cache/NAME. */
+#define USER_CACHE_NAME "mkforeignroot"
 #define BASE_SNAPSHOT_SUFFIX ".tar.zst"
 #define BASE_KEY_SUFFIX ".key"
 
@@ -102,7 +105,26 @@ const char *cache_default_dir(void)
 {
 	/* CI jobs and tests point every build at a cache of their own. */
 	const char *env = getenv("MKFR_CACHE_DIR");
-	return env && *env ? env : SYSTEM_CACHE_DIR;
+	if (env && *env)
+		return env;
+	if (geteuid() == 0)
+		return SYSTEM_CACHE_DIR;
+	/* A rootless build (sys/rootless.h) is yours alone, and so is its
+	 * cache: /var/cache is not yours to write. */
+	static char *user_dir;
+	if (!user_dir) {
+		const char *xdg = getenv("XDG_CACHE_HOME");
+		const char *home = getenv("HOME");
+		struct passwd *pw = NULL;
+		if (!(home && home[0] == '/') && (pw = getpwuid(getuid())))
+			home = pw->pw_dir;
+		/* The specification ignores a relative XDG_CACHE_HOME. */
+		if (xdg && xdg[0] == '/')
+			user_dir = path_join(xdg, USER_CACHE_NAME);
+		else
+			user_dir = xasprintf("%s/.cache/%s", home ? home : "", USER_CACHE_NAME);
+	}
+	return user_dir;
 }
 
 const char *cache_part_name(enum cache_part part)

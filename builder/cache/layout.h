@@ -43,7 +43,10 @@ enum cache_part {
  * trust yet). */
 int cache_check_trusted(const char *cache_dir, bool create, struct mkfr_error *err);
 
-/* $MKFR_CACHE_DIR when set, else the system cache directory. */
+/* $MKFR_CACHE_DIR when set, else for root the system cache directory, for
+ * anyone else $XDG_CACHE_HOME/mkforeignroot (~/.cache/mkforeignroot).
+ * Decided by the effective uid: a rootless build asks before it becomes
+ * root of its own user namespace (plan, and run's options). */
 const char *cache_default_dir(void);
 /* The part's directory name (for listings). */
 const char *cache_part_name(enum cache_part part);

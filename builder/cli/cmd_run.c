@@ -13,6 +13,10 @@
  * (sys/pty_relay.h).  Off a terminal stdio is the command's, byte for
  * byte, as before.
  *
+ * Not root, run enters a rootfs a rootless build of the same user made
+ * (sys/rootless.h) with that build's mapping, so inside it looks
+ * root-owned as it did to the build; any other rootfs is refused.
+ *
  * Exit status, as chroot(1) and env(1) do it: the command's own status;
  * 125 if run itself failed; 126/127 if the command could not be started. */
 #include "cache/layout.h"
@@ -24,6 +28,7 @@
 #include "sys/chroot_mounts.h"
 #include "sys/image_identity.h"
 #include "sys/rootfs_fs.h"
+#include "sys/rootless.h"
 #include "sys/signals.h"
 #include "sys/spawn.h"
 #include "util/alloc.h"
@@ -412,6 +417,27 @@ static int mount_stage_tmpfs(const char *root, struct mkfr_error *err)
 	return 0;
 }
 
+/* Not root: enter the rootfs's own mapping (sys/rootless.h), after
+ * checking everything that can be checked as the user.  Its owners on disk
+ * are this user (ids 0) and its subordinate ids: a rootfs of anyone else's
+ * would look owned by nobody (65534) in there. */
+static int go_rootless(const struct run_options *ro, struct emulation *e, struct rootless *r,
+		       struct mkfr_error *err)
+{
+	if (rootless_prepare(r, err) < 0)
+		return mkfr_error_prefix(err, "run");
+	struct stat st;
+	if (stat(e->root, &st) < 0)
+		return mkfr_fail(err, errno, "run: %s", e->root);
+	if (st.st_uid != r->uid)
+		return mkfr_fail(err, 0, "run: %s is owned by uid %u, not by you (uid %u): without root, "
+				 "run enters only a rootfs you built without root; run it as root",
+				 e->root, (unsigned)st.st_uid, (unsigned)r->uid);
+	if (emulation_choose_rootless_binfmt(e, ro->binfmt, err) < 0)
+		return mkfr_error_prefix(err, "run: --binfmt %s", ro->binfmt);
+	return rootless_enter(r, err) < 0 ? mkfr_error_prefix(err, "run") : 0;
+}
+
 static int start(struct emulation *e, const char *probe, struct mkfr_error *err)
 {
 	if (host_check_root(err) < 0)
@@ -437,13 +463,16 @@ int cmd_run(int argc, char **argv)
 
 	struct emulation e = { 0 };
 	struct run_session s = { 0 };
+	struct rootless ids = { 0 };
 	struct mkfr_error err = { 0 };
 	const char *probe = NULL;
 	signals_install();
 	if (configure(&ro, &e, &probe, &err) < 0 || prepare_session(&ro, e.root, &s, &err) < 0 ||
+	    (rootless_needed() && go_rootless(&ro, &e, &ids, &err) < 0) ||
 	    start(&e, probe, &err) < 0 || prepare_binds(e.root, &s, &err) < 0) {
 		emulation_unregister(&e);
 		emulation_free(&e);
+		rootless_free(&ids);
 		run_session_free(&s);
 		strv_free(ro.binds);
 		strv_free(ro.setenv);
@@ -453,8 +482,8 @@ int cmd_run(int argc, char **argv)
 
 	autostrv char **fallback = ro.command[0] ? NULL
 				   : default_command(e.root, s.as_user ? s.user.shell : NULL);
-	struct chroot_mounts mounts = { .root = e.root, .proc_sys = true, .dev_and_net = true,
-					.binds = s.binds, .n_binds = s.n_binds };
+	struct chroot_mounts mounts = { .root = e.root, .proc_sys = true, .dev = true,
+					.resolv_conf = true, .binds = s.binds, .n_binds = s.n_binds };
 	struct spawn_opts o = {
 		.argv = fallback ? fallback : ro.command,
 		.env_extra = s.env,
@@ -475,6 +504,7 @@ int cmd_run(int argc, char **argv)
 	r = spawn_run(&o, &res, &err);
 	emulation_unregister(&e);
 	emulation_free(&e);
+	rootless_free(&ids);
 	run_session_free(&s);
 	strv_free(ro.binds);
 	strv_free(ro.setenv);

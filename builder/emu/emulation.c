@@ -2,6 +2,7 @@
 
 #include "emu/dynamic_emulator.h"
 #include "emu/exec_probe.h"
+#include "emu/host_entry.h"
 #include "emu/target_exec.h"
 #include "sys/binfmt.h"
 #include "sys/chroot_mounts.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 int emulation_parse_binfmt(const char *value, enum binfmt_mode *out)
@@ -44,9 +46,44 @@ int emulation_parse_qemu(const char *value, enum qemu_mode *out)
 	return 0;
 }
 
+int emulation_choose_rootless_binfmt(struct emulation *e, const char *requested,
+				     struct mkfr_error *err)
+{
+	if (strcmp(requested, "global") == 0)
+		return mkfr_fail_usage(err, "global registers an entry in the host's binfmt_misc, which "
+				       "only root may do: without root, use private (Linux 6.7 or later) "
+				       "or auto");
+	if (userns_has_private_binfmt()) {
+		e->binfmt = BINFMT_MODE_PRIVATE;
+		return 0;
+	}
+	if (exec_probe_native(e->arch) == EXEC_NATIVE_YES)
+		return 0;
+	struct utsname u;
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "unknown");
+	if (strcmp(requested, "private") == 0)
+		return mkfr_fail_usage(err, "private needs Linux 6.7 or later, where a user namespace "
+				       "has a binfmt_misc of its own (this kernel is %s); with auto, a "
+				       "build without root uses the host's own binfmt_misc entry with the F "
+				       "flag instead, where there is one", u.release);
+	struct host_entry entry;
+	if (!host_entry_find_fixed(e->arch, &entry))
+		return mkfr_fail_usage(err, "a build without root needs Linux 6.7 or later (this kernel "
+				       "is %s), where it mounts a binfmt_misc of its own, or a working "
+				       "binfmt_misc entry with the F flag for %s programs on the host "
+				       "(as root: apt-get install qemu-user-static binfmt-support)",
+				       u.release, e->arch->name);
+	e->binfmt = BINFMT_MODE_HOST;
+	snprintf(e->binfmt_name, sizeof(e->binfmt_name), "%s", entry.name);
+	free(e->emulator);
+	e->emulator = xstrdup(entry.interpreter);
+	return 0;
+}
+
 const char *emulation_binfmt_name(enum binfmt_mode m)
 {
-	return m == BINFMT_MODE_PRIVATE ? "private" : "global";
+	return m == BINFMT_MODE_PRIVATE ? "private" : m == BINFMT_MODE_GLOBAL ? "global" : "host";
 }
 
 const char *emulation_qemu_name(enum qemu_mode m)
@@ -187,14 +224,23 @@ int emulation_emulator_version(const struct emulation *e, int log_fd, char **out
 
 int emulation_setup(struct emulation *e, const char *probe, struct mkfr_error *err)
 {
-	binfmt_build_name(e->binfmt_name, sizeof(e->binfmt_name), e->qemu ? e->qemu->name : "none",
-			  getpid());
+	if (e->binfmt != BINFMT_MODE_HOST)
+		binfmt_build_name(e->binfmt_name, sizeof(e->binfmt_name),
+				  e->qemu ? e->qemu->name : "none", getpid());
 	if (runs_natively(e)) {
 		e->native = true;
 		return 0;
 	}
 	if (!e->qemu)
 		return mkfr_fail(err, 0, "no qemu-user emulator can run %s programs", e->arch->name);
+	if (e->binfmt == BINFMT_MODE_HOST) {
+		/* The host's entry has its interpreter open: nothing to stage. */
+		e->interpreter = xstrdup(e->emulator);
+		if (run_probe(e, probe, err) < 0)
+			return mkfr_error_prefix(err, "emulation does not work (the host's binfmt_misc "
+						 "entry %s)", e->binfmt_name);
+		return 0;
+	}
 	if (emulation_obtain_emulator(e, err) < 0)
 		return -1;
 	if (!e->emulator) {
@@ -253,6 +299,12 @@ void emulation_describe(const struct emulation *e, char *buf, size_t len)
 {
 	if (e->native) {
 		snprintf(buf, len, "none needed: the kernel runs %s programs natively", e->arch->name);
+		return;
+	}
+	if (e->binfmt == BINFMT_MODE_HOST) {
+		snprintf(buf, len, "%s through the host's binfmt_misc entry %s (flag F: opened by the "
+			 "kernel when it was registered; nothing staged or registered)", e->emulator,
+			 e->binfmt_name);
 		return;
 	}
 	const char *how = e->mode == QEMU_MODE_FIX_BINARY ? "opened by the kernel from the host"

@@ -8,6 +8,10 @@
  *                    binfmt_misc is never written.
  *           global   one entry of ours in the host's binfmt_misc, named
  *                    mkforeignroot-<target>-<pid>, removed afterwards.
+ *           host     (rootless builds on kernels before 6.7 only: never
+ *                    a profile's choice) the host's own entry with flag F
+ *                    (emu/host_entry.h) runs them; nothing is staged or
+ *                    registered.
  *
  *  qemu     static      qemu-<t>-static copied into the rootfs, entry
  *                       without F: the kernel finds it inside the chroot.
@@ -29,7 +33,7 @@
 
 #include <stdbool.h>
 
-enum binfmt_mode { BINFMT_MODE_PRIVATE, BINFMT_MODE_GLOBAL };
+enum binfmt_mode { BINFMT_MODE_PRIVATE, BINFMT_MODE_GLOBAL, BINFMT_MODE_HOST };
 enum qemu_mode { QEMU_MODE_STATIC, QEMU_MODE_FIX_BINARY, QEMU_MODE_DYNAMIC };
 
 struct emulation {
@@ -41,7 +45,8 @@ struct emulation {
 	char *root;        /* absolute path of the rootfs */
 	char *stage_dir;   /* inside the rootfs, e.g. "/debootstrap/qemu" */
 	char *emulator;    /* host emulator: qemu-<t>-static, or qemu-<t> for dynamic;
-			      NULL if none was found (fine if the target runs natively) */
+			      NULL if none was found (fine if the target runs natively);
+			      binfmt host: the host entry's interpreter */
 	/* No emulator, target not native: take qemu-user-static from this
 	 * mirror (emulator_source=mirror|auto).  NULL: fail instead. */
 	const struct emulator_request *mirror;
@@ -49,7 +54,7 @@ struct emulation {
 	/* Filled in by emulation_setup. */
 	bool native;       /* the kernel runs the target's programs itself */
 	char *interpreter; /* what our entry names (inside the rootfs, or host path with F) */
-	char binfmt_name[256];
+	char binfmt_name[256]; /* ours; binfmt host: the host's entry (set by the caller) */
 	bool global_registered;
 	bool global_mounted_by_us;
 };
@@ -60,6 +65,16 @@ int emulation_parse_binfmt(const char *value, enum binfmt_mode *out);
 int emulation_parse_qemu(const char *value, enum qemu_mode *out);
 const char *emulation_binfmt_name(enum binfmt_mode m);
 const char *emulation_qemu_name(enum qemu_mode m);
+
+/* Without root (sys/rootless.h) the choice is narrower: `requested` (auto,
+ * private or global, as parsed above) becomes private where each user
+ * namespace has a binfmt_misc of its own (Linux >= 6.7), else host, when
+ * the host has a working F entry for the target (fills binfmt_name and
+ * emulator from it).  global, private on an older kernel, and auto there
+ * without such an entry are refused: a usage error saying what would
+ * work.  A target the kernel runs itself needs none of it. */
+int emulation_choose_rootless_binfmt(struct emulation *e, const char *requested,
+				     struct mkfr_error *err);
 
 /* The host program each qemu mode needs: "qemu-<t>-static" or "qemu-<t>". */
 char *emulation_emulator_program(const struct qemu_target *t, enum qemu_mode m);

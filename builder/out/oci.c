@@ -191,7 +191,8 @@ static int write_layer(const char *root, const char *dir, const struct oci_image
 		deflateEnd(&l.z);
 		return -1;
 	}
-	struct tar_options to = { .format = OUTPUT_TAR, .clamp = o->clamp, .clamp_mtime = o->created };
+	struct tar_options to = { .format = OUTPUT_TAR, .clamp = o->clamp, .clamp_mtime = o->created,
+				  .nodes = o->nodes, .n_nodes = o->n_nodes };
 	int r = tar_write_tree_to(root, layer_sink, &l, &to, &res->tar, err);
 	if (r == 0)
 		r = layer_drain(&l, Z_FINISH, err);

@@ -39,6 +39,9 @@ struct oci_image_options {
 	/* Annotations on the manifest (and labels in the config); NULL ones
 	 * are left out. */
 	const char *suite, *release_date, *packages_digest;
+	/* Device nodes the layer holds that the tree cannot (tar_writer.h). */
+	const struct tar_node *nodes;
+	size_t n_nodes;
 };
 
 struct oci_image_result {

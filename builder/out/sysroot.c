@@ -78,8 +78,9 @@ char *sysroot_relative_target(const char *dir, const char *target)
 static bool has_inner_dotdot(const char *target)
 {
 	autostrv char **parts = split_path(target);
-	for (size_t i = 1; parts[i]; i++)
-		if (strcmp(parts[i], "..") == 0 && strcmp(parts[i - 1], "..") != 0)
+	/* parts may be empty (a target of "/" alone): never look past its end. */
+	for (size_t i = 0; parts[i] && parts[i + 1]; i++)
+		if (strcmp(parts[i + 1], "..") == 0 && strcmp(parts[i], "..") != 0)
 			return true;
 	return false;
 }

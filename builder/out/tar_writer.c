@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -236,6 +237,53 @@ static void fill_entry(struct walk *w, struct archive_entry *e, const char *path
 
 static int write_tree_dir(struct walk *w, int dirfd, const char *prefix);
 
+/* The node to write as `path` (o->nodes), or NULL. */
+static const struct tar_node *node_at(const struct walk *w, const char *path)
+{
+	for (size_t i = 0; i < w->o->n_nodes; i++)
+		if (strcmp(w->o->nodes[i].path, path) == 0)
+			return &w->o->nodes[i];
+	return NULL;
+}
+
+/* The names of o->nodes in directory `prefix` that `names` lacks, added. */
+static void add_node_names(const struct walk *w, const char *prefix, char ***names)
+{
+	size_t pl = strlen(prefix);
+	for (size_t i = 0; i < w->o->n_nodes; i++) {
+		const char *p = w->o->nodes[i].path;
+		if (strncmp(p, prefix, pl) != 0 || p[pl] != '/' || strchr(p + pl + 1, '/'))
+			continue;
+		bool have = false;
+		for (size_t j = 0; (*names)[j] && !have; j++)
+			have = strcmp((*names)[j], p + pl + 1) == 0;
+		if (!have)
+			strv_push(names, p + pl + 1);
+	}
+}
+
+static int write_node(struct walk *w, int dirfd, const struct tar_node *n)
+{
+	struct stat dir;
+	if (fstat(dirfd, &dir) < 0)
+		return mkfr_fail(w->err, errno, "cannot stat the directory of %s", n->path);
+	struct stat st = {
+		.st_mode = n->mode,
+		.st_rdev = makedev(n->major, n->minor),
+		.st_mtim = dir.st_mtim,
+		.st_nlink = 1,
+	};
+	autoentry struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return mkfr_fail(w->err, ENOMEM, "%s", n->path);
+	/* nlink 1, and never handed to the link resolver: no hard link. */
+	fill_entry(w, e, n->path, &st);
+	if (archive_write_header(w->a, e) < ARCHIVE_WARN || archive_write_finish_entry(w->a) < ARCHIVE_WARN)
+		return archive_failed(w, "", n->path);
+	w->stats->entries++;
+	return 0;
+}
+
 /* One directory entry `name` of `dirfd`, whose archive name is `path`. */
 static int write_one(struct walk *w, int dirfd, const char *name, const char *path)
 {
@@ -327,13 +375,15 @@ static int write_tree_dir(struct walk *w, int dirfd, const char *prefix)
 	}
 	if (errno)
 		return mkfr_fail(w->err, errno, "cannot read %s", prefix);
+	add_node_names(w, prefix, &names);
 	strv_sort(names);
 	for (size_t i = 0; names[i]; i++) {
 		if (signals_pending())
 			return interrupted(w);
 		autofree char *path = NULL;
 		path = xasprintf("%s/%s", prefix, names[i]);
-		if (write_one(w, dirfd, names[i], path) < 0)
+		const struct tar_node *node = node_at(w, path);
+		if (node ? write_node(w, dirfd, node) < 0 : write_one(w, dirfd, names[i], path) < 0)
 			return -1;
 	}
 	return 0;

@@ -20,6 +20,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* A device node the tarball holds although the tree cannot: a tree made
+ * without root has none (mknod needs the host's root), yet extracted as
+ * root its tarball should have what a root build's has. */
+struct tar_node {
+	const char *path; /* archive name: "./dev/null" */
+	mode_t mode;      /* S_IFCHR or S_IFBLK, and the permissions */
+	unsigned major, minor;
+};
+
 struct tar_options {
 	enum output_format format; /* a tar format (not OUTPUT_DIR) */
 	/* Reproducible output: every mtime later than clamp_mtime becomes
@@ -30,6 +39,13 @@ struct tar_options {
 	 * the archive name ("./debootstrap"); NULL: keep everything. */
 	bool (*skip)(const char *path, const struct stat *st, void *data);
 	void *skip_data;
+	/* Written in place of whatever the tree has under their names (a
+	 * symlink, say), or added where it has nothing, in the byte order of
+	 * names like every entry; owned by 0:0, with the mtime of the
+	 * directory they are in (clamped like any).  A node whose directory
+	 * is not in the tree is not written. */
+	const struct tar_node *nodes;
+	size_t n_nodes;
 };
 
 struct tar_stats {

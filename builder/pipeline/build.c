@@ -22,6 +22,15 @@
 /* Where the target alias lives: root's own runtime directory, which
  * nobody else can write to (tmpfs on Debian: nothing is left on disk). */
 #define TARGET_BASE "/run"
+/* Without root /run is not ours to write: /tmp, where the sticky bit keeps
+ * others from removing or renaming what we make, and our alias directory
+ * is ours alone (0700). */
+#define ROOTLESS_TARGET_BASE "/tmp"
+
+static const char *target_base(const struct build *b)
+{
+	return b->rootless ? ROOTLESS_TARGET_BASE : TARGET_BASE;
+}
 
 void build_init(struct build *b, const struct build_options *opts)
 {
@@ -46,6 +55,9 @@ static void resolved_free(struct build_resolved *r)
 void build_free(struct build *b)
 {
 	profile_free(b->profile);
+	if (b->rootless)
+		rootless_free(b->rootless);
+	free(b->rootless);
 	free(b->out);
 	free(b->work);
 	free(b->target_dir);
@@ -80,7 +92,7 @@ void build_free(struct build *b)
 void build_name_target(struct build *b)
 {
 	autofree char *name = stale_work_name("target", getpid());
-	b->target_dir = path_join(TARGET_BASE, name);
+	b->target_dir = path_join(target_base(b), name);
 	b->target = path_join(b->target_dir, "root");
 	b->empty_tarball = path_join(b->target_dir, "empty.tar");
 }
@@ -88,12 +100,17 @@ void build_name_target(struct build *b)
 int build_make_target(struct build *b, struct mkfr_error *err)
 {
 	struct stat st;
-	if (lstat(TARGET_BASE, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 0022))
-		return mkfr_fail(err, 0, "%s is not a directory that only root can write to: the "
-				 "build needs one to name its target safely", TARGET_BASE);
+	const char *base = target_base(b);
+	bool safe = lstat(base, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    (b->rootless ? (st.st_mode & S_ISVTX) != 0 : st.st_uid == 0 && !(st.st_mode & 0022));
+	if (!safe)
+		return mkfr_fail(err, 0, "%s is not a directory %s: the build needs one to name its "
+				 "target safely", base, b->rootless ? "with the sticky bit"
+								    : "that only root can write to");
 	/* A name of ours in a directory only root writes: nobody can have
-	 * planted it (a dead run's leftover was removed by stale_cleanup). */
+	 * planted it (a dead run's leftover was removed by stale_cleanup).
+	 * In /tmp anyone could have: mkdir then fails, and nothing of theirs
+	 * is used. */
 	if (mkdir(b->target_dir, 0700) < 0)
 		return mkfr_fail(err, errno, "cannot create %s", b->target_dir);
 	b->target_dir_created = true;
@@ -120,9 +137,9 @@ void build_drop_target(struct build *b)
 	}
 }
 
-void build_clean_stale_targets(void)
+void build_clean_stale_targets(const struct build *b)
 {
-	stale_cleanup_dir(TARGET_BASE);
+	stale_cleanup_dir(target_base(b));
 }
 
 int build_block_services(struct build *b, struct mkfr_error *err)

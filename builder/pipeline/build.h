@@ -12,6 +12,7 @@
 #include "emu/emulation.h"
 #include "out/output_format.h"
 #include "profile/profile.h"
+#include "sys/rootless.h"
 #include "util/arch.h"
 #include "util/error.h"
 
@@ -57,6 +58,9 @@ struct build {
 	int log_fd;           /* --log, or -1 */
 
 	/* plan */
+	/* Not root: the build runs as root of a user namespace of its user's
+	 * own (sys/rootless.h), entered at the end of plan; NULL as root. */
+	struct rootless *rootless;
 	char *out;            /* absolute OUT */
 	char *work;           /* the rootfs while it is built: OUTDIR/.mkfr-<pid>-<base> */
 	bool work_created;
@@ -72,7 +76,7 @@ struct build {
 	 * anything (a CI job's name, `$(...)`); debootstrap evaluates the
 	 * path it is given in a shell (CHROOT_CMD), so it must only ever see a
 	 * path of our own naming (stage_plan.c). */
-	char *target_dir;     /* /run/.mkfr-<pid>-target */
+	char *target_dir;     /* /run/.mkfr-<pid>-target (rootless: /tmp/...) */
 	char *target;         /* TARGET_DIR/root */
 	char *empty_tarball;  /* TARGET_DIR/empty.tar, for debootstrap --unpack-tarball */
 	bool target_dir_created, target_mounted;
@@ -165,7 +169,7 @@ void build_name_target(struct build *b);
 int build_make_target(struct build *b, struct mkfr_error *err);
 void build_drop_target(struct build *b);
 /* The target aliases of runs that died (SIGKILL) before dropping theirs. */
-void build_clean_stale_targets(void);
+void build_clean_stale_targets(const struct build *b);
 
 /* Services must not start inside the rootfs while packages configure or
  * hooks run: /usr/sbin/policy-rc.d exiting 101, unless one is there;

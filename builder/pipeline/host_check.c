@@ -2,6 +2,7 @@
 
 #include "emu/exec_probe.h"
 #include "sys/binfmt.h"
+#include "sys/rootless.h"
 #include "sys/spawn.h"
 #include "util/alloc.h"
 #include "util/cleanup.h"
@@ -22,6 +23,14 @@ int host_check_root(struct mkfr_error *err)
 		return mkfr_fail(err, EPERM, "building a rootfs needs root (device nodes, chroot, "
 				 "binfmt_misc): run as root");
 	return 0;
+}
+
+int host_check_privileges(struct build *b, struct mkfr_error *err)
+{
+	if (!rootless_needed())
+		return 0;
+	b->rootless = xcalloc(1, sizeof(*b->rootless));
+	return rootless_prepare(b->rootless, err);
 }
 
 int host_check_debootstrap(struct build *b, struct mkfr_error *err)
@@ -56,6 +65,10 @@ static void plan_mirror_fallback(struct build *b)
 int host_check_emulator(struct build *b, struct mkfr_error *err)
 {
 	const char *source = profile_get(b->profile, "emulator_source");
+	/* The host's own entry (a rootless build on an older kernel) names
+	 * the emulator: plan found it already. */
+	if (b->emu.binfmt == BINFMT_MODE_HOST)
+		return 0;
 	/* The kernel's own answer (emu/exec_probe.h): amd64, and i386 while
 	 * IA32 emulation is on, need no emulator. */
 	if (exec_probe_native(b->arch) == EXEC_NATIVE_YES)
@@ -98,14 +111,14 @@ int host_check_binfmt_misc(struct mkfr_error *err)
 			 "(modprobe binfmt_misc)");
 }
 
-int host_check_out_filesystem(const char *out_dir, struct mkfr_error *err)
+int host_check_out_filesystem(const char *out_dir, bool device_nodes, struct mkfr_error *err)
 {
 	struct statvfs sv;
 	if (statvfs(out_dir, &sv) < 0)
 		return mkfr_fail(err, errno, "cannot inspect the filesystem of %s", out_dir);
 	if (sv.f_flag & ST_RDONLY)
 		return mkfr_fail(err, EROFS, "%s is on a read-only filesystem", out_dir);
-	if (sv.f_flag & ST_NODEV)
+	if (device_nodes && (sv.f_flag & ST_NODEV))
 		return mkfr_fail(err, 0, "%s is on a filesystem mounted nodev: the rootfs's device "
 				 "nodes would not work; build on another filesystem or remount it without nodev",
 				 out_dir);

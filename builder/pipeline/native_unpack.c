@@ -170,6 +170,8 @@ static int decide(struct build *b, struct mkfr_error *err)
 		return mkfr_fail(err, 0, "%s: key 'unpack': native unpacking is impossible: %s",
 				 profile_origin(b->profile, "unpack"), why);
 	if (why) {
+		if (probe.msg[0])
+			log_verbose("unpack: %s", probe.msg); /* the detail behind `why` */
 		snprintf(b->unpack_reason, sizeof(b->unpack_reason),
 			 "unpack=auto: %s (host %s, target %s): unpacking under emulation", why,
 			 host_version[0] ? host_version : "none",

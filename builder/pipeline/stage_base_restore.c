@@ -53,6 +53,7 @@ static int make_key(struct build *b, struct mkfr_error *err)
 		 * one auto picks (which the second stage decides, once the
 		 * packages are fetched). */
 		.unpack = profile_get(b->profile, "unpack"),
+		.rootless = b->rootless != NULL,
 		.suite = profile_get(p, "suite"),
 		.arch = b->arch->name,
 		.variant = profile_get(p, "variant"),

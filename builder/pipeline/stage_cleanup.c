@@ -3,6 +3,7 @@
  * staged emulator and /debootstrap, policy-rc.d if we added it, our binfmt
  * entry, and any mount left below the target. */
 #include "pipeline/stages.h"
+#include "sys/chroot_mounts.h"
 #include "sys/mounts.h"
 #include "sys/rootfs_fs.h"
 #include "sys/spawn.h"
@@ -47,6 +48,10 @@ static int run_hooks(struct build *b, struct mkfr_error *err)
 	if (build_block_services(b, err) < 0)
 		return -1;
 	autostrv char **env = hook_environment(b);
+	/* A rootless build's rootfs has no device nodes (stage_foreign.c):
+	 * its hooks get a /dev of the host's below $1, as its second stage
+	 * does, so that `chroot "$1" cmd >/dev/null` finds /dev/null there. */
+	struct chroot_mounts dev = { .root = b->target, .dev = true };
 	for (size_t i = 0; b->hooks[i]; i++) {
 		autofree char *copy = xstrdup(b->hooks[i]);
 		const char *name = basename(copy);
@@ -58,6 +63,8 @@ static int run_hooks(struct build *b, struct mkfr_error *err)
 			.on_line = hook_line,
 			.line_data = (void *)name,
 			.log_fd = b->log_fd,
+			.setup = b->rootless ? chroot_mounts_setup : NULL,
+			.setup_data = &dev,
 		};
 		/* Hooks chroot into the target: they run as emulated steps do. */
 		emulation_spawn_opts(&b->emu, &o);

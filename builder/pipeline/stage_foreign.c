@@ -49,6 +49,20 @@ char **stage_foreign_argv(const struct build *b)
 	return argv;
 }
 
+char **stage_foreign_env(const struct build *b)
+{
+	char **env = strv_new();
+	/* Without root mknod fails, and debootstrap's first stage makes
+	 * /dev's nodes and tests the target for nodev with one.  Told it runs
+	 * in an LXC container (exactly a user namespace), it skips the test,
+	 * makes the directories and links of /dev, and /dev/ptmx a link to
+	 * pts/ptmx (functions: setup_devices_simple); the tarball gets the
+	 * nodes a root build has (pipeline/debootstrap_devices.h). */
+	if (b->rootless)
+		strv_push(&env, "container=lxc");
+	return env;
+}
+
 static int foreign_run(struct build *b, struct mkfr_error *err)
 {
 	if (b->base_hit) {
@@ -56,19 +70,21 @@ static int foreign_run(struct build *b, struct mkfr_error *err)
 		return 0;
 	}
 	autostrv char **argv = stage_foreign_argv(b);
+	autostrv char **env = stage_foreign_env(b);
 	struct debootstrap_progress progress;
 	struct spawn_result res;
 
 	debootstrap_progress_init(&progress, "foreign");
 	struct spawn_opts o = {
 		.argv = argv,
+		.env_extra = env,
 		.private_namespaces = true,
 		.on_line = debootstrap_progress_line,
 		.line_data = &progress,
 		.log_fd = b->log_fd,
 	};
 	log_info("foreign: debootstrap --foreign --unpack-tarball (unpack what fetch put in place)");
-	if (spawn_require_shell_safe(argv, NULL, err) < 0 || spawn_run(&o, &res, err) < 0)
+	if (spawn_require_shell_safe(argv, env, err) < 0 || spawn_run(&o, &res, err) < 0)
 		return -1;
 	log_status_clear();
 	if (res.status != 0)

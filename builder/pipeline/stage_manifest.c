@@ -164,6 +164,32 @@ static json_object *emulator_json(const struct build *b)
 	return o;
 }
 
+/* A build without root (sys/rootless.h): whose namespace, and how its ids
+ * map to the host's, in /proc's uid_map form ("INSIDE OUTSIDE COUNT"): a
+ * directory OUT keeps the outside ids on disk.  null for a root build. */
+static json_object *rootless_json(const struct build *b)
+{
+	const struct rootless *r = b->rootless;
+	if (!r)
+		return NULL;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "user", json_object_new_string(r->user));
+	const struct { const char *key; unsigned long own, start; } maps[] = {
+		{ "uid_map", (unsigned long)r->uid, r->subuid.start },
+		{ "gid_map", (unsigned long)r->gid, r->subgid.start },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		json_object *a = json_object_new_array();
+		char line[64];
+		snprintf(line, sizeof(line), "0 %lu 1", maps[i].own);
+		json_object_array_add(a, json_object_new_string(line));
+		snprintf(line, sizeof(line), "1 %lu %lu", maps[i].start, ROOTLESS_IDS - 1);
+		json_object_array_add(a, json_object_new_string(line));
+		json_object_object_add(o, maps[i].key, a);
+	}
+	return o;
+}
+
 /* Which configured base this rootfs started from (base_cache.h). */
 static json_object *base_cache_json(const struct build *b)
 {
@@ -249,6 +275,7 @@ static int manifest_run(struct build *b, struct mkfr_error *err)
 	json_object_object_add(root, "release_date", string_or_null(b->resolved.release.date_text));
 	json_object_object_add(root, "emulator", emulator_json(b));
 	json_object_object_add(root, "base_cache", base_cache_json(b));
+	json_object_object_add(root, "rootless", rootless_json(b));
 	json_object_object_add(root, "output", output);
 	json_object *sysroot = NULL;
 	if (b->sysroot_files_written) {

@@ -6,6 +6,7 @@
 #include "out/image_fs.h"
 #include "out/oci.h"
 #include "out/tar_writer.h"
+#include "pipeline/debootstrap_devices.h"
 #include "pipeline/stages.h"
 #include "sys/rootfs_fs.h"
 #include "util/alloc.h"
@@ -92,6 +93,14 @@ static int create_part_file(struct build *b, struct mkfr_error *err)
 	return fd;
 }
 
+/* A rootless build's tree has no device nodes: its tarball and layer get
+ * those of a root build (pipeline/debootstrap_devices.h). */
+static void rootless_device_nodes(const struct build *b, const struct tar_node **nodes, size_t *n)
+{
+	*nodes = b->rootless ? debootstrap_devices : NULL;
+	*n = b->rootless ? debootstrap_device_count : 0;
+}
+
 static int output_tarball(struct build *b, struct mkfr_error *err)
 {
 	autoclose int fd = create_part_file(b, err);
@@ -102,6 +111,7 @@ static int output_tarball(struct build *b, struct mkfr_error *err)
 		.clamp = b->reproducible,
 		.clamp_mtime = b->source_date_epoch,
 	};
+	rootless_device_nodes(b, &o.nodes, &o.n_nodes);
 	struct tar_stats stats;
 	log_info("output: writing %s (%s%s)", b->out, output_format_name(b->format),
 		 b->reproducible ? ", reproducible" : "");
@@ -192,6 +202,7 @@ static int output_oci(struct build *b, struct mkfr_error *err)
 		.release_date = b->resolved.release.date_text,
 		.packages_digest = b->packages_digest[0] ? b->packages_digest : NULL,
 	};
+	rootless_device_nodes(b, &o.nodes, &o.n_nodes);
 	struct oci_image_result res;
 	log_info("output: writing %s (OCI image layout%s%s)", b->out, packed ? ", one tarball" : "",
 		 b->reproducible ? ", reproducible" : "");

@@ -9,6 +9,7 @@
 #include "profile/apt_sources.h"
 #include "sys/binfmt.h"
 #include "sys/mounts.h"
+#include "sys/rootless.h"
 #include "sys/rootfs_fs.h"
 #include "sys/stale.h"
 #include "sys/userns.h"
@@ -102,6 +103,12 @@ static int resolve_format(struct build *b, struct mkfr_error *err)
 		return mkfr_fail_usage(err, "%s: key 'format': unknown format '%s'", origin, name);
 	if (output_format_is_tar(b->format) && tar_format_check(b->format, err) < 0)
 		return -1;
+	if (output_format_is_image(b->format) && b->rootless)
+		return mkfr_fail_usage(err, "%s: key 'format': a %s image made without root would lack "
+				       "the device nodes a root build has (its tool copies only what is on "
+				       "disk, and a build without root cannot make them): build a tarball "
+				       "(format=tar.zst, say) and make the image from it as root, or build "
+				       "as root", origin, output_format_name(b->format));
 	if (output_format_is_image(b->format)) {
 		/* The caller's PATH: where this user's tools are (children
 		 * themselves get a fixed PATH; the tool is run by this path). */
@@ -216,6 +223,12 @@ static void print_dry_run(const struct build *b)
 			continue;
 		printf("  %-18s = %-40s # %s\n", k->name, v, profile_origin(b->profile, k->name));
 	}
+	if (b->rootless) {
+		char map[256];
+		rootless_describe(b->rootless, map, sizeof(map));
+		printf("rootless: as root of a user namespace of %s's own (%s; %s, %s)\n",
+		       b->rootless->user, map, b->rootless->newuidmap, b->rootless->newgidmap);
+	}
 	printf("commands\n");
 	autofree char *debs_dir = cache_part_dir(b->cache_dir, CACHE_DEBS);
 	autofree char *base_dir = cache_part_dir(b->cache_dir, CACHE_BASE);
@@ -229,8 +242,12 @@ static void print_dry_run(const struct build *b)
 	printf("  %-11s .debs with %s connections into %s; seed %s for --unpack-tarball\n", "fetch",
 	       profile_get(b->profile, "connections"), debs_dir, b->work);
 	autostrv char **fa = stage_foreign_argv(b);
-	print_argv("foreign", NULL, fa);
-	if (b->emu.emulator || b->emu.mirror) {
+	autostrv char **fe = stage_foreign_env(b);
+	print_argv("foreign", fe, fa);
+	if (b->emu.binfmt == BINFMT_MODE_HOST) {
+		printf("  %-11s binfmt=host: the host's entry %s (flag F, %s) runs them; nothing "
+		       "staged, nothing registered\n", "setup_qemu", b->emu.binfmt_name, b->emu.emulator);
+	} else if (b->emu.emulator || b->emu.mirror) {
 		autofree char *prog = emulation_emulator_program(b->qemu, b->emu.mode);
 		printf("  %-11s emulator %s%s%s\n", "setup_qemu", b->emu.emulator ? b->emu.emulator : prog,
 		       b->emu.emulator ? "" : " from the mirror's qemu-user-static, cached in ",
@@ -307,6 +324,8 @@ static int resolve_emulation(struct build *b, struct mkfr_error *err)
 	if (emulation_parse_binfmt(binfmt, &b->emu.binfmt) < 0 ||
 	    emulation_parse_qemu(profile_get(b->profile, "qemu"), &b->emu.mode) < 0)
 		return mkfr_fail_usage(err, "binfmt/qemu: unknown mode");
+	if (b->rootless && emulation_choose_rootless_binfmt(&b->emu, binfmt, err) < 0)
+		return mkfr_error_prefix(err, "%s: key 'binfmt'", profile_origin(b->profile, "binfmt"));
 	if (strcmp(binfmt, "private") == 0 && !userns_has_private_binfmt())
 		return mkfr_fail(err, ENOSYS, "%s: key 'binfmt': private binfmt_misc instances need "
 				 "Linux 6.7 or later; use binfmt=global (or auto) on this kernel",
@@ -317,12 +336,20 @@ static int resolve_emulation(struct build *b, struct mkfr_error *err)
 /* From here on, every mount this process or its children make stays in a
  * mount namespace of our own: the host's mount table never changes, and the
  * kernel drops our mounts when we exit, however we exit. */
-static int enter_private_mount_namespace(struct mkfr_error *err)
+static int enter_private_mount_namespace(const struct build *b, struct mkfr_error *err)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		return mkfr_fail(err, errno, "cannot create a private mount namespace");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return mkfr_fail(err, errno, "cannot make mounts private");
+	/* Children get HOME=/root (sys/spawn.h).  The host's /root is the
+	 * host root's, out of a rootless build's reach: the programs we run
+	 * on the host (dpkg --version reads ~/.dpkg.cfg, and warns where it
+	 * may not) find an empty home of ours there instead, as a root build's
+	 * find theirs.  Chrooted ones see the rootfs's /root either way. */
+	if (b->rootless && mount("mkforeignroot-home", "/root", "tmpfs", MS_NOSUID | MS_NODEV,
+				 "mode=0700,size=1m") < 0)
+		return mkfr_fail(err, errno, "cannot mount a home for root on /root");
 	return 0;
 }
 
@@ -342,6 +369,10 @@ static int plan_check(struct build *b, struct mkfr_error *err)
 {
 	b->arch = arch_lookup(profile_get(b->profile, "arch"));
 	b->qemu = b->arch->qemu ? qemu_target_lookup(b->arch->qemu) : NULL;
+	/* Who we are decides the rest: the default cache, where the target
+	 * alias lives, which formats and binfmt modes can work. */
+	if (host_check_privileges(b, err) < 0)
+		return -1;
 
 	if (!profile_get(b->profile, "mirror")) {
 		autofree char *mirror = apt_sources_debian_mirror("/etc/apt", err);
@@ -368,8 +399,10 @@ static int plan_check(struct build *b, struct mkfr_error *err)
 				  env_cache && *env_cache ? "MKFR_CACHE_DIR" : "default");
 	}
 	b->cache_dir = profile_resolve_path(b->profile, "cache_dir", profile_get(b->profile, "cache_dir"));
-	/* --dry-run creates nothing, but refuses an untrusted cache all the same. */
-	if (cache_check_trusted(b->cache_dir, !b->opts->dry_run, err) < 0)
+	/* An untrusted cache is refused with the other bad input; it is
+	 * created only once nothing else can refuse the build (below), so a
+	 * refusal, or --dry-run, leaves nothing behind. */
+	if (cache_check_trusted(b->cache_dir, false, err) < 0)
 		return -1;
 	autofree char *fetch_base = stale_work_name("fetch", getpid());
 	b->fetch_dir = cache_tmp_path(b->cache_dir, fetch_base);
@@ -384,11 +417,10 @@ static int plan_check(struct build *b, struct mkfr_error *err)
 
 	autofree char *out_dir = out_directory(b);
 
-	if (host_check_root(err) < 0 || host_check_debootstrap(b, err) < 0 ||
-	    host_check_emulator(b, err) < 0 ||
+	if (host_check_debootstrap(b, err) < 0 || host_check_emulator(b, err) < 0 ||
 	    (b->emu.binfmt == BINFMT_MODE_GLOBAL && (b->emu.emulator || b->emu.mirror) &&
 	     host_check_binfmt_misc(err) < 0) ||
-	    host_check_out_filesystem(out_dir, err) < 0)
+	    host_check_out_filesystem(out_dir, !b->rootless, err) < 0)
 		return -1;
 	return 0;
 }
@@ -408,6 +440,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		return 1;
 	}
 	autofree char *out_dir = out_directory(b);
+	if (cache_check_trusted(b->cache_dir, true, err) < 0)
+		return -1;
 
 	if (b->opts->log_path) {
 		b->log_fd = open(b->opts->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -417,11 +451,16 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 			return -1;
 		}
 	}
+	/* From here on a rootless build is root of its own user namespace
+	 * (sys/rootless.h): a dead rootless run's leftovers below, with owners
+	 * only that namespace maps, can be removed now too. */
+	if (b->rootless && rootless_enter(b->rootless, err) < 0)
+		return -1;
 	stale_cleanup(out_dir);
-	build_clean_stale_targets();
+	build_clean_stale_targets(b);
 	autofree char *cache_tmp = cache_part_dir(b->cache_dir, CACHE_TMP);
 	stale_cleanup_dir(cache_tmp);
-	if (enter_private_mount_namespace(err) < 0)
+	if (enter_private_mount_namespace(b, err) < 0)
 		return -1;
 	/* The marker that this run is alive, before anything it leaves. */
 	b->owner_fd = stale_claim(b->work, err);

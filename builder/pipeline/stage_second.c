@@ -44,8 +44,9 @@ char **stage_second_env(const struct build *b)
 	 * nodev by creating a device node, unless it believes it runs in an LXC
 	 * container (exactly what an unprivileged LXC container is: a user
 	 * namespace).  The first stage, run as the host's root, already made
-	 * the device nodes and passed that test on the same filesystem. */
-	if (b->emu.binfmt == BINFMT_MODE_PRIVATE && !b->emu.native)
+	 * the device nodes and passed that test on the same filesystem; a
+	 * rootless build's could make none (stage_foreign.c). */
+	if (b->rootless || (b->emu.binfmt == BINFMT_MODE_PRIVATE && !b->emu.native))
 		strv_push(&env, "container=lxc");
 	/* Maintainer scripts that write dates (shadow's last-change field)
 	 * honour SOURCE_DATE_EPOCH; one from the environment is passed on by
@@ -55,9 +56,12 @@ char **stage_second_env(const struct build *b)
 	return env;
 }
 
-/* The first stage leaves /proc as a symlink to /proc; debootstrap turns it
- * into a directory before mounting proc there.  We mount /proc for it (a
- * user namespace may not: see chroot_mounts.h), so we do that first. */
+/* Where debootstrap believes it runs in docker (it finds /.dockerenv, as on
+ * our CI machine) its first stage leaves /proc as a symlink to /proc, and
+ * its second stage turns that into a directory (mkdir: 0755, the mode
+ * base-files gives /proc everywhere else) before mounting proc there.  We
+ * mount /proc for it (a user namespace may not: see chroot_mounts.h), so
+ * we do that first, the same way. */
 static int make_proc_dir(struct build *b, struct mkfr_error *err)
 {
 	autoclose int rootfd = rootfs_open(b->work, err);
@@ -65,7 +69,7 @@ static int make_proc_dir(struct build *b, struct mkfr_error *err)
 		return -1;
 	if (!rootfs_is_symlink(rootfd, "/proc"))
 		return 0;
-	if (rootfs_remove(rootfd, "/proc", err) < 0 || rootfs_mkdir_p(rootfd, "/proc", 0555, err) < 0)
+	if (rootfs_remove(rootfd, "/proc", err) < 0 || rootfs_mkdir_p(rootfd, "/proc", 0755, err) < 0)
 		return -1;
 	return 0;
 }
@@ -108,7 +112,9 @@ static int second_run(struct build *b, struct mkfr_error *err)
 	struct debootstrap_progress progress;
 	struct spawn_result res;
 	debootstrap_progress_init(&progress, "second");
-	struct chroot_mounts mounts = { .root = b->target, .proc_sys = true };
+	/* Rootless, the rootfs has no device nodes (stage_foreign.c): the
+	 * second stage gets a /dev of the host's, as the hooks do. */
+	struct chroot_mounts mounts = { .root = b->target, .proc_sys = true, .dev = b->rootless != NULL };
 	struct spawn_opts o = {
 		.argv = argv,
 		.env_extra = env,

@@ -33,6 +33,7 @@ int stage_out_sha256(struct build *b, struct mkfr_error *err);
 /* The argument vectors and environment the debootstrap stages run with;
  * also printed by --dry-run. */
 char **stage_foreign_argv(const struct build *b);
+char **stage_foreign_env(const struct build *b);
 char **stage_second_argv(const struct build *b);
 char **stage_second_env(const struct build *b);
 

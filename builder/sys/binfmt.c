@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,13 @@ bool binfmt_is_mounted(const char *dir)
 {
 	struct statfs sf;
 	return statfs(dir, &sf) == 0 && sf.f_type == BINFMTFS_MAGIC_;
+}
+
+bool binfmt_writable(const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/register", dir);
+	return access(path, W_OK) == 0;
 }
 
 int binfmt_ensure_mounted(const char *dir, bool *mounted, struct mkfr_error *err)

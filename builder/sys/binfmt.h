@@ -32,6 +32,10 @@ bool binfmt_parse_build_name(const char *name, pid_t *pid);
 
 /* Is a binfmt_misc filesystem mounted at dir? */
 bool binfmt_is_mounted(const char *dir);
+/* May this process register and remove entries there?  Only root of the
+ * user namespace the instance belongs to may: never a rootless build in
+ * the host's. */
+bool binfmt_writable(const char *dir);
 /* Mount binfmt_misc at dir unless one is there; *mounted says if we did. */
 int binfmt_ensure_mounted(const char *dir, bool *mounted, struct mkfr_error *err);
 

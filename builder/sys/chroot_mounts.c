@@ -110,6 +110,19 @@ static const char *const dev_links[][2] = {
 	{ "ptmx", "pts/ptmx" }, { NULL, NULL },
 };
 
+/* mknod refused (a user namespace): the host's node of that name, bound
+ * onto an empty file of our tmpfs. */
+static int bind_host_node(const char *root, int devfd, const char *name)
+{
+	int fd = openat(devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	char path[64]; /* the same name on the host and in the rootfs */
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return mount_at(root, path, path, NULL, MS_BIND, NULL);
+}
+
 static int populate_dev(const char *root)
 {
 	if (mount_at(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
@@ -123,7 +136,8 @@ static int populate_dev(const char *root)
 		return -1;
 	mode_t old = umask(0);
 	for (const struct dev_node *n = dev_nodes; n->name; n++)
-		if (mknodat(devfd, n->name, S_IFCHR | 0666, makedev(n->major, n->minor)) < 0) {
+		if (mknodat(devfd, n->name, S_IFCHR | 0666, makedev(n->major, n->minor)) < 0 &&
+		    (errno != EPERM || bind_host_node(root, devfd, n->name) < 0)) {
 			fprintf(stderr, "cannot create /dev/%s: %s\n", n->name, strerror(errno));
 			umask(old);
 			return -1;
@@ -204,10 +218,9 @@ int chroot_mounts_setup(void *data)
 	const struct chroot_mounts *m = data;
 	if (m->proc_sys && mount_proc_sys(m->root) < 0)
 		return -1;
-	if (m->dev_and_net) {
-		if (is_dir_in_root(m->root, "/dev") && populate_dev(m->root) < 0)
-			return -1;
+	if (m->dev && is_dir_in_root(m->root, "/dev") && populate_dev(m->root) < 0)
+		return -1;
+	if (m->resolv_conf)
 		bind_resolv_conf(m->root);
-	}
 	return mount_binds(m->root, m->binds, m->n_binds);
 }

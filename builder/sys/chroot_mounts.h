@@ -1,7 +1,8 @@
 /* The kernel filesystems a chroot into a rootfs needs, mounted by PID 1 of
  * a private PID namespace (a spawn `setup` callback) while it is still the
- * host's root: /proc for that PID namespace, a read-only /sys, and for
- * interactive use a small /dev and the host's resolv.conf.
+ * host's root (or root of a rootless build's namespace): /proc for that PID
+ * namespace, a read-only /sys, and for interactive use and rootless
+ * builds a small /dev, and the host's resolv.conf.
  *
  * Mounted before entering a user namespace, they are locked in there:
  * debootstrap's second stage tries to unmount and remount /proc and /sys,
@@ -28,9 +29,12 @@ struct chroot_mounts {
 	const char *root;
 	bool proc_sys;     /* /proc and /sys */
 	/* /dev as a fresh tmpfs with the usual nodes, devpts and /dev/shm (the
-	 * rootfs's own /dev is hidden, not changed), and /etc/resolv.conf bound
-	 * from the host so the network works by name. */
-	bool dev_and_net;
+	 * rootfs's own /dev is hidden, not changed).  Where mknod is refused
+	 * (a user namespace) each node is the host's, bound onto an empty
+	 * file, as debootstrap does in a container (setup_devices_bind). */
+	bool dev;
+	/* /etc/resolv.conf bound from the host, so the network works by name. */
+	bool resolv_conf;
 	/* Bound after everything above, in this order. */
 	const struct chroot_bind *binds;
 	size_t n_binds;

@@ -117,7 +117,9 @@ static bool is_dead(int dirfd, const char *name, bool by_lock)
 
 static void clean_entries(void)
 {
-	if (!binfmt_is_mounted(BINFMT_DIR))
+	/* Only root of the host's user namespace may remove an entry; a
+	 * rootless build never made one (sys/rootless.h). */
+	if (!binfmt_is_mounted(BINFMT_DIR) || !binfmt_writable(BINFMT_DIR))
 		return;
 	autostrv char **names = binfmt_list(BINFMT_DIR);
 	for (size_t i = 0; names && names[i]; i++) {
@@ -177,6 +179,11 @@ static void clean_dir(const char *dir, bool by_lock)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!pid_of_name(de->d_name) || !is_dead(dirfd, de->d_name, by_lock))
+			continue;
+		/* Another user's (a rootless run of theirs in a shared /tmp or
+		 * directory): theirs to clean up, never ours. */
+		struct stat est;
+		if (fstatat(dirfd, de->d_name, &est, AT_SYMLINK_NOFOLLOW) < 0 || est.st_uid != geteuid())
 			continue;
 		/* Something is mounted there (not by us: we mount only in our
 		 * own namespaces, and clean_mounts found no dead run's marker):

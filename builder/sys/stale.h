@@ -8,7 +8,8 @@
  * the marker that tells a dead run's leftovers from a live run's, whatever
  * happened to the pid since.  Where there is no marker (cache_dir/tmp,
  * /run, binfmt entries) a pid that is no longer a running mkforeignroot
- * marks them dead. */
+ * marks them dead.  Only what belongs to the user running the cleanup is
+ * touched: a rootless build's leftovers (in /tmp, say) are its user's. */
 #ifndef MKFR_STALE_H
 #define MKFR_STALE_H
 

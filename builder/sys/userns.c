@@ -11,8 +11,35 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/* Every id to itself: the same line the initial namespace shows. */
-#define IDENTITY_MAP "0 0 4294967295\n"
+/* The identity map of everything this namespace itself maps: "0 0
+ * 4294967295" where we are in the host's (every id), and in a rootless
+ * build's namespace "0 0 1" and "1 1 65535" (the ids it has).  Read from
+ * our own map: the first field of each line is an id as we see it. */
+static int identity_map(const char *file, char *out, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t used = 0;
+	unsigned long inside, outside, count;
+	while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3) {
+		int n = snprintf(out + used, len - used, "%lu %lu %lu\n", inside, inside, count);
+		if (n < 0 || (size_t)n >= len - used) {
+			fclose(f);
+			errno = E2BIG;
+			return -1;
+		}
+		used += (size_t)n;
+	}
+	fclose(f);
+	if (used == 0) {
+		errno = ENODATA;
+		return -1;
+	}
+	return 0;
+}
 
 int userns_enter(int ask_fd, int go_fd)
 {
@@ -45,16 +72,19 @@ int userns_enter(int ask_fd, int go_fd)
 
 static int write_map(pid_t pid, const char *file)
 {
+	char map[4096];
+	if (identity_map(file, map, sizeof(map)) < 0)
+		return -1;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = write(fd, IDENTITY_MAP, strlen(IDENTITY_MAP));
+	ssize_t n = write(fd, map, strlen(map));
 	int saved = errno;
 	close(fd);
 	errno = saved;
-	return n == (ssize_t)strlen(IDENTITY_MAP) ? 0 : -1;
+	return n == (ssize_t)strlen(map) ? 0 : -1;
 }
 
 int userns_map_child(pid_t pid, int ask_fd, int go_fd)

@@ -28,8 +28,9 @@ grep -q "fetch: $n packages (.*): 0 in the cache, $n fetched" "$T_DIR/cold.out" 
 no_temp_files "$cache" ; ok $? "no temporary file or scratch directory left in the cache"
 nothing_left "cold" "$T_DIR/o"
 
-"$MKFR" --profile armel-bookworm --stop-after foreign "$T_DIR/o" > "$T_DIR/warm.out" 2>&1; rc=$?
+"$MKFR" -v --profile armel-bookworm --stop-after foreign "$T_DIR/o" > "$T_DIR/warm.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "fetch: all $n packages (.*) were in the cache" "$T_DIR/warm.out" ; ok $? "warm: nothing downloaded again"
+grep -q "main/binary-armel/Packages: the cache's copy is the one the Release lists" "$T_DIR/warm.out" ; ok $? "warm: not the Packages index either (the Release lists the cache's copy)"
 
 # --- offline -------------------------------------------------------------------
 # Name, inode and size: a download would rename a new file into place (a

@@ -17,6 +17,16 @@ if [ "$(id -u)" -eq 0 ]; then
 		echo "# waiting for another end-to-end suite on this machine (/run/mkfr-e2e.lock)"
 		flock 8
 	fi
+	# Holding the lock, no other suite runs: a /tmp/mkfr-e2e.* of root's
+	# left now is a suite's that was killed (SIGKILL runs no trap).  Its
+	# mounts would be taken for ours by every "no mount left" check, so
+	# they go first, with a word about what was found.
+	for stale in /tmp/mkfr-e2e.*; do
+		[ -d "$stale" ] && [ "$(stat -c %u "$stale")" -eq 0 ] || continue
+		echo "# removing $stale, left by a suite that was killed"
+		for m in $(findmnt -rn -o TARGET | grep -F "$stale/" | sort -r); do umount -l "$m"; done
+		rm -rf --one-file-system "$stale"
+	done
 fi
 T_N=0
 T_FAILED=0

@@ -86,7 +86,7 @@ static void test_key(void)
 		"a new package version", "a rebuilt .deb (SHA256)", "one package less", "the debootstrap version",
 		"the emulator version", "our version", "the binfmt mode", "the variant", "the components",
 		"an extra package", "an exclude", "the mirror", "SOURCE_DATE_EPOCH", "the suite",
-		"the unpack mode asked for",
+		"the unpack mode asked for", "a build without root",
 	};
 	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
 		in = inputs();
@@ -106,6 +106,7 @@ static void test_key(void)
 		case 12: in.source_date_epoch = "1700000000"; break;
 		case 13: in.suite = "trixie"; break;
 		case 14: in.unpack = "emulated"; break;
+		case 15: in.rootless = true; break;
 		}
 		key_id(&in, b);
 		ok(strcmp(a, b) != 0, "%s changes the key", what[i]);

@@ -92,6 +92,9 @@ int main(void)
 	sh("mkdir -p %s/root/x/y/z %s/root/etc && touch %s/root/etc/hostname %s/root/etc/passwd");
 	sh("ln -s /x/y/z %s/root/a && ln -s /../../etc/hostname %s/root/climb");
 	sh("ln -s /a/../../../../etc/passwd %s/root/usr/lib/t/up");
+	/* A link to "/" alone has no component at all (found by
+	 * tests/fuzz/fuzz_sysroot.c, corpus sysroot/05-link-to-root). */
+	sh("ln -s / %s/root/usr/lib/t/top");
 
 	char root[600];
 	snprintf(root, sizeof(root), "%s/root", base);
@@ -99,7 +102,8 @@ int main(void)
 	size_t changed = 0;
 	char p[900];
 	ok(sysroot_relativize_links(root, &changed, &err) == 0, "relativize: %s", err.msg);
-	ok(changed == 6, "six absolute links rewritten (got %zu)", changed);
+	ok(changed == 7, "seven absolute links rewritten (got %zu)", changed);
+	is_str(link_of("root/usr/lib/t/top"), "../../..", "a link to / is the way up to the root");
 	is_str(link_of("root/usr/lib/t/libz.so"), "../../../lib/t/libz.so.1", "the library link");
 	is_str(link_of("root/lib/t/rel"), "libz.so.1", "a relative link is left alone");
 	is_str(link_of("root/etc-abs"), "etc", "a link at the top");

@@ -4,9 +4,11 @@
  * output stage's promise: interrupted, it leaves neither OUT nor its temp
  * file.  Then the way back (tar_extract.h, base cache snapshots): the
  * same tree again after writing and unpacking, a skip filter, and refused
- * tarballs (names outside the root, truncated).  Needs root (owners,
- * device nodes, security.* xattrs). */
+ * tarballs (names outside the root, truncated).  And the device nodes a
+ * rootless build's tarball adds to a /dev that has none.  Needs root
+ * (owners, device nodes, security.* xattrs). */
 #include "out/output_format.h"
+#include "pipeline/debootstrap_devices.h"
 #include "pipeline/stages.h"
 #include "sys/signals.h"
 #include "tap.h"
@@ -498,6 +500,70 @@ static void test_extract_keeps_the_root(void)
 	   "./ as a symlink: the root is still an empty directory, nothing written beside it");
 }
 
+/* A /dev as a rootless build's first stage leaves it (no nodes, ptmx a
+ * link), written with debootstrap's devices as tar_options.nodes. */
+static void test_device_nodes(void)
+{
+	char tree[700], p[800], tarball[700];
+	snprintf(tree, sizeof(tree), "%s/rootless", base);
+	must(mkdir(tree, 0755) == 0, "rootless tree");
+	snprintf(p, sizeof(p), "%s/dev", tree);
+	must(mkdir(p, 0755) == 0, "dev");
+	snprintf(p, sizeof(p), "%s/dev/ptmx", tree);
+	must(symlink("pts/ptmx", p) == 0, "ptmx link");
+	snprintf(p, sizeof(p), "%s/dev/pts", tree);
+	must(mkdir(p, 0755) == 0, "pts");
+	snprintf(p, sizeof(p), "%s/dev", tree);
+	struct timespec dev_time[2] = { { 1600000000, 0 }, { 1600000000, 0 } };
+	must(utimensat(AT_FDCWD, p, dev_time, 0) == 0, "dev mtime");
+	snprintf(tarball, sizeof(tarball), "%s/rootless.tar", base);
+	/* One more node, in a directory the tree does not have. */
+	struct tar_node nodes[16];
+	memcpy(nodes, debootstrap_devices, debootstrap_device_count * sizeof(nodes[0]));
+	nodes[debootstrap_device_count] = (struct tar_node){ "./nodir/null", S_IFCHR | 0666, 1, 3 };
+	struct tar_options o = { .format = OUTPUT_TAR, .nodes = nodes, .n_nodes = debootstrap_device_count + 1 };
+	struct mkfr_error err = { 0 };
+	int fd = open(tarball, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ok(fd >= 0 && tar_write_tree(tree, fd, &o, NULL, &err) == 0 && close(fd) == 0,
+	   "nodes: written (%s)", err.msg);
+
+	struct archive *a = archive_read_new();
+	archive_read_support_format_all(a);
+	struct archive_entry *e;
+	char order[1024] = "";
+	int nodes_seen = 0, nodes_right = 0;
+	bool ptmx_node = false, stray = false;
+	if (archive_read_open_filename(a, tarball, 10240) == ARCHIVE_OK)
+		while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+			const char *name = archive_entry_pathname(e);
+			snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s ", name);
+			stray |= strncmp(name, "./nodir", 7) == 0;
+			for (size_t i = 0; i < debootstrap_device_count; i++) {
+				const struct tar_node *n = &debootstrap_devices[i];
+				if (strcmp(name, n->path) != 0)
+					continue;
+				nodes_seen++;
+				nodes_right += archive_entry_filetype(e) == AE_IFCHR &&
+					       (archive_entry_mode(e) & 07777) == 0666 &&
+					       archive_entry_rdevmajor(e) == n->major &&
+					       archive_entry_rdevminor(e) == n->minor &&
+					       archive_entry_uid(e) == 0 && archive_entry_gid(e) == 0 &&
+					       archive_entry_mtime(e) == 1600000000 && !archive_entry_hardlink(e);
+				if (!strcmp(name, "./dev/ptmx"))
+					ptmx_node = archive_entry_filetype(e) == AE_IFCHR && !archive_entry_symlink(e);
+			}
+		}
+	archive_read_free(a);
+	ok(nodes_seen == (int)debootstrap_device_count && nodes_right == nodes_seen,
+	   "nodes: all %zu of debootstrap's devices, character devices 0666 of 0:0 with /dev's mtime "
+	   "(%d seen, %d right)", debootstrap_device_count, nodes_seen, nodes_right);
+	ok(ptmx_node, "nodes: ./dev/ptmx is the node, in place of the tree's symlink");
+	is_str(order, "./ ./dev/ ./dev/console ./dev/full ./dev/null ./dev/ptmx ./dev/pts/ ./dev/random "
+		      "./dev/tty ./dev/urandom ./dev/zero ",
+	       "nodes: in byte order among the tree's own entries, each once");
+	ok(!stray, "nodes: one whose directory is not in the tree is not written");
+}
+
 int main(void)
 {
 	if (geteuid() != 0)
@@ -510,6 +576,7 @@ int main(void)
 	test_extract();
 	test_extract_refuses_escapes();
 	test_extract_keeps_the_root();
+	test_device_nodes();
 	test_output_stage(); /* last: it leaves a SIGINT pending */
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
