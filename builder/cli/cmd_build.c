@@ -64,9 +64,10 @@ static void usage(FILE *f)
 	      "  -V, --version          version\n"
 	      "\n"
 	      "Exit status: 0 done; 1 the build started and failed; 2 refused before\n"
-	      "anything was built (a bad command line or profile, not root, a missing\n"
-	      "tool, OUT's directory missing, a suite, component or package the mirror\n"
-	      "does not have); 128+N interrupted by signal N.  See mkforeignroot(1).\n",
+	      "anything was built (a bad command line or profile, what a build without\n"
+	      "root needs, a missing tool, OUT's directory missing, a suite, component or\n"
+	      "package the mirror does not have); 128+N interrupted by signal N.\n"
+	      "See mkforeignroot(1).\n",
 	      f);
 }
 

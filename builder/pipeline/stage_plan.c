@@ -429,8 +429,8 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 {
 	/* One rule for the command line: a build refused before anything is
 	 * made exits 2, whether the profile, the host or OUT is the reason
-	 * (not root, no emulator, OUT's directory missing...); 1 is for a
-	 * build that started and failed. */
+	 * (what a build without root lacks, no emulator, OUT's directory
+	 * missing...); 1 is for a build that started and failed. */
 	if (plan_check(b, err) < 0) {
 		err->exit_code = MKFR_EXIT_USAGE;
 		return -1;

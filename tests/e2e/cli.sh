@@ -181,14 +181,17 @@ refused "a suite debootstrap has no script for" "key 'suite': this debootstrap h
 refused "--log into a missing directory" "--log: cannot write $T_DIR/no/such/log" -- --profile i386-bookworm --log "$T_DIR/no/such/log" o
 ! ls -a "$T_DIR/empty" "$T_DIR" | grep -q '^\.mkfr-' ; ok $? "and no work directory anywhere"
 
-# Not root: refused before anything, as the user it runs as (nobody,
-# with a cache and an OUT directory of its own).
+# Not root and without what a build without root needs (nobody has no
+# subordinate ids): refused before anything, as the user it runs as, with
+# a cache and an OUT directory of its own (tests/e2e/rootless.sh has the
+# other refusals and the builds).
 mkdir -m 0755 "$T_DIR/nobody" && mkdir -m 0700 "$T_DIR/nobody/cache"
 chown 65534 "$T_DIR/nobody" "$T_DIR/nobody/cache" && chmod o+x "$T_DIR"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
 	"$MKFR" --profile armel-bookworm --cache-dir "$T_DIR/nobody/cache" "$T_DIR/nobody/o" 2>&1); rc=$?
 chmod o-x "$T_DIR"
-[ $rc -eq 2 ] && echo "$out" | grep -q 'needs root' && [ -z "$(ls -A "$T_DIR/nobody/cache")" ] && [ ! -e "$T_DIR/nobody/o" ]
-ok $? "a build as a user who is not root: exit 2 (got $rc), saying it needs root, nothing made"
+[ $rc -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'no range of 65535 subordinate uids in /etc/subuid' &&
+	[ -z "$(ls -A "$T_DIR/nobody/cache")" ] && [ ! -e "$T_DIR/nobody/o" ]
+ok $? "a build without root that lacks subordinate ids: exit 2 (got $rc), one line naming /etc/subuid, nothing made"
 
 done_testing
