@@ -30,7 +30,9 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 T_N=0
 T_FAILED=0
-T_DIR=$(mktemp -d /tmp/mkfr-e2e.XXXXXX)
+# Every path a test removes or replaces is under T_DIR: without it, stop.
+T_DIR=$(mktemp -d /tmp/mkfr-e2e.XXXXXX) && [ -d "$T_DIR" ] ||
+	{ echo "Bail out! cannot make the test's directory under /tmp"; exit 1; }
 T_PIDS=""
 T_MOUNTED_BINFMT=""
 T_CLEANUPS=""

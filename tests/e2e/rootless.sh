@@ -20,6 +20,7 @@
 # qemu=dynamic) and one root build (a base-cache hit of the shared cache
 # when another suite filled it): about 4 minutes.
 . "$(dirname "$0")/lib.sh"
+: "${T_DIR:?tests/e2e/lib.sh was not sourced}" # it removes files under T_DIR
 need_root
 need_network
 for p in useradd userdel usermod setpriv newuidmap newgidmap unshare getcap python3; do

@@ -164,9 +164,11 @@ ls /proc/sys/fs/binfmt_misc/ | grep -q -- "-$build_pid\$"
 [ $? -ne 0 ] ; ok $? "no binfmt_misc entry of this build (pid $build_pid) on the host"
 [ "$(binfmt_snapshot)" = "$binfmt_before" ] ||
 	echo "binfmt_misc changed during the test (another test's build?)" | diag
-# Other tests' temporary directories (mkfr-e2e.*) may come and go meanwhile.
+# Other tests' temporary directories may come and go meanwhile: the e2e
+# suites' (mkfr-e2e.*) and the unit tests' (mkfr-test-*) of another build
+# tree on the same machine.
 new_tmp=$(comm -13 <(echo "$tmp_before" | sort) <(ls -A /tmp | sort) |
-	grep -v '^mkfr-e2e\.' | grep -iE 'mkfr|mkforeignroot|gnupg|gpg' || true)
+	grep -vE '^mkfr-(e2e\.|test-)' | grep -iE 'mkfr|mkforeignroot|gnupg|gpg' || true)
 [ -z "$new_tmp" ] ; ok $? "nothing of the build left in /tmp"
 [ -n "$new_tmp" ] && echo "$new_tmp" | diag
 
