@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "emu/exec_probe.h"
 #include "emu/tiny_elf.h"
 #include "sys/binfmt.h"
@@ -28,7 +29,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: mkforeignroot binfmt status [ARCH...]\n"
+	fputs("Usage: mkforeignroot binfmt status [--json] [ARCH...]\n"
 	      "       mkforeignroot binfmt register [--emulator-path DIRS] ARCH...|--all\n"
 	      "       mkforeignroot binfmt unregister [ARCH...]\n"
 	      "\n"
@@ -42,6 +43,7 @@ static void usage(FILE *f)
 	      "  -e, --emulator-path DIRS  where to look for qemu-*-static [" EMULATOR_PATH_DEFAULT
 	      "]\n"
 	      "  -a, --all                 register every architecture whose emulator is found\n"
+	      "  -j, --json                status: one JSON document, for scripts\n"
 	      "  -h, --help                this text\n",
 	      f);
 }
@@ -157,25 +159,107 @@ static int parse_arches(char **names, int count, const struct debian_arch ***out
 
 /* ---- status --------------------------------------------------------------- */
 
-static int binfmt_status(const struct debian_arch **requested)
+/* Where status goes: text for people, or (json) the arrays of one JSON
+ * document.  Each row is made once and handed to row_entry/row_arch, so the
+ * two outputs cannot say different things. */
+struct status_out {
+	json_object *entries, *arches; /* NULL: text */
+};
+
+/* "a,b" (or "-") as a JSON array of names. */
+static json_object *json_names(const char *list)
 {
-	if (!binfmt_is_mounted(BINFMT_DIR)) {
+	json_object *a = json_object_new_array();
+	autostrv char **v = strcmp(list, "-") == 0 ? NULL : strv_split_list(list, ',');
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+/* check: "-" when nothing was checked; error: the entry could not be read. */
+static void row_entry(struct status_out *o, const char *name, const struct binfmt_info *info,
+		      const char *arches, const char *check, const char *error)
+{
+	if (!o->entries) {
+		if (error)
+			printf("%-26s %s\n", name, error);
+		else
+			printf("%-26s %-9s %-14s %-36s %-6s %s\n", name,
+			       info->enabled ? "enabled" : "disabled", arches,
+			       info->interpreter[0] ? info->interpreter : "-",
+			       info->flags[0] ? info->flags : "-", check);
+		return;
+	}
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "name", json_object_new_string(name));
+	json_object_object_add(r, "error", json_output_string(error));
+	if (!error) {
+		json_object_object_add(r, "enabled", json_object_new_boolean(info->enabled));
+		json_object_object_add(r, "arches", json_names(arches));
+		json_object_object_add(r, "interpreter",
+				       json_output_string(info->interpreter[0] ? info->interpreter : NULL));
+		json_object_object_add(r, "flags", json_object_new_string(info->flags));
+		json_object_object_add(r, "check", json_output_string(strcmp(check, "-") ? check : NULL));
+	}
+	json_object_array_add(o->entries, r);
+}
+
+/* via: the enabled entries that serve it ("a,b"), or NULL: native (when
+ * check is "works") or none. */
+static void row_arch(struct status_out *o, const struct debian_arch *a, const char *via,
+		     const char *check)
+{
+	bool native = !via && strcmp(check, "works") == 0;
+	if (!o->arches) {
+		printf("%-10s %-12s %-26s %s\n", a->name, a->qemu,
+		       via ? via : native ? "native" : "no entry", check);
+		return;
+	}
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "name", json_object_new_string(a->name));
+	json_object_object_add(r, "qemu_target", json_object_new_string(a->qemu));
+	json_object_object_add(r, "runs_via", json_object_new_string(via ? "entry" : native ? "native" : "none"));
+	json_object_object_add(r, "entries", json_names(via ? via : "-"));
+	json_object_object_add(r, "works", json_object_new_boolean(strcmp(check, "works") == 0));
+	json_object_object_add(r, "check", json_output_string(strcmp(check, "-") ? check : NULL));
+	json_object_array_add(o->arches, r);
+}
+
+static int binfmt_status(const struct debian_arch **requested, bool json)
+{
+	struct status_out o = { NULL, NULL };
+	json_object *doc = NULL;
+	bool mounted = binfmt_is_mounted(BINFMT_DIR);
+	if (json) {
+		doc = json_object_new_object();
+		o.entries = json_object_new_array();
+		o.arches = json_object_new_array();
+		json_object_object_add(doc, "binfmt_misc", json_object_new_string(BINFMT_DIR));
+		json_object_object_add(doc, "mounted", json_object_new_boolean(mounted));
+		json_object_object_add(doc, "entries", o.entries);
+		json_object_object_add(doc, "arches", o.arches);
+	}
+	if (!mounted) {
+		if (json)
+			return json_output_print(doc);
 		printf("binfmt_misc is not mounted at %s: there are no entries "
 		       "(`mkforeignroot binfmt register` mounts it)\n", BINFMT_DIR);
 		return 0;
 	}
 	autostrv char **names = binfmt_list(BINFMT_DIR);
-	printf("%-26s %-9s %-14s %-36s %-6s %s\n", "ENTRY", "STATE", "ARCHES", "INTERPRETER",
-	       "FLAGS", "CHECK");
-	if (!names || !names[0])
-		printf("(no entries)\n");
+	if (!json) {
+		printf("%-26s %-9s %-14s %-36s %-6s %s\n", "ENTRY", "STATE", "ARCHES", "INTERPRETER",
+		       "FLAGS", "CHECK");
+		if (!names || !names[0])
+			printf("(no entries)\n");
+	}
 	for (size_t i = 0; names && names[i]; i++) {
 		struct binfmt_info info;
 		struct mkfr_error err;
 		char arches[256], check[512] = "-";
 		const struct debian_arch *first;
 		if (binfmt_read(BINFMT_DIR, names[i], &info, &err) < 0) {
-			printf("%-26s %s\n", names[i], err.msg);
+			row_entry(&o, names[i], NULL, NULL, NULL, err.msg);
 			continue;
 		}
 		entry_arches(&info, arches, sizeof(arches), &first);
@@ -198,16 +282,14 @@ static int binfmt_status(const struct debian_arch **requested)
 					 " (through whichever of the %zu entries for %s was "
 					 "registered last)", nr, first->name);
 		}
-		printf("%-26s %-9s %-14s %-36s %-6s %s\n", names[i],
-		       info.enabled ? "enabled" : "disabled", arches,
-		       info.interpreter[0] ? info.interpreter : "-", info.flags[0] ? info.flags : "-",
-		       check);
+		row_entry(&o, names[i], &info, arches, check, NULL);
 	}
 
 	/* Each architecture: how its programs run here, and whether they do. */
 	size_t n;
 	const struct debian_arch *table = arch_table(&n);
-	printf("\n%-10s %-12s %-26s %s\n", "ARCH", "QEMU", "RUNS VIA", "CHECK");
+	if (!json)
+		printf("\n%-10s %-12s %-26s %s\n", "ARCH", "QEMU", "RUNS VIA", "CHECK");
 	for (size_t i = 0; requested[0] ? requested[i] != NULL : i < n; i++) {
 		const struct debian_arch *a = requested[0] ? requested[i] : &table[i];
 		if (!a->qemu || !tiny_elf_supported(a))
@@ -224,18 +306,14 @@ static int binfmt_status(const struct debian_arch **requested)
 			bool read_ok = binfmt_read(BINFMT_DIR, via[0], &info, &err) == 0;
 			describe_probe(&res, read_ok && !via[1] ? info.interpreter : NULL, check,
 				       sizeof(check));
-		} else if (exec_probe_ok(&res, EXEC_PROBE_STATUS)) {
-			printf("%-10s %-12s %-26s %s\n", a->name, a->qemu, "native", "works");
-			continue;
 		} else {
 			describe_probe(&res, NULL, check, sizeof(check));
 			if (res.exec_errno == ENOEXEC)
 				snprintf(check, sizeof(check), "-");
 		}
-		printf("%-10s %-12s %-26s %s\n", a->name, a->qemu,
-		       via_text && via_text[0] ? via_text : "no entry", check);
+		row_arch(&o, a, via_text && via_text[0] ? via_text : NULL, check);
 	}
-	return 0;
+	return json ? json_output_print(doc) : 0;
 }
 
 /* ---- register -------------------------------------------------------------- */
@@ -517,6 +595,7 @@ int cmd_binfmt(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "emulator-path", required_argument, NULL, 'e' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -538,11 +617,11 @@ int cmd_binfmt(int argc, char **argv)
 	}
 
 	const char *emulator_path = EMULATOR_PATH_DEFAULT;
-	bool all = false, path_given = false;
+	bool all = false, path_given = false, json = false;
 	int c;
 	optind = 1;
 	/* argv + 1: the action is getopt's argv[0]. */
-	while ((c = getopt_long(argc - 1, argv + 1, "e:ah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, "e:ajh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			emulator_path = optarg;
@@ -550,6 +629,9 @@ int cmd_binfmt(int argc, char **argv)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -561,6 +643,10 @@ int cmd_binfmt(int argc, char **argv)
 	}
 	if (!is_register && (all || path_given)) {
 		log_error("binfmt %s: --all and --emulator-path belong to register", action);
+		return MKFR_EXIT_USAGE;
+	}
+	if (!is_status && json) {
+		log_error("binfmt %s: --json belongs to status", action);
 		return MKFR_EXIT_USAGE;
 	}
 	int nargs = argc - 1 - optind;
@@ -578,7 +664,7 @@ int cmd_binfmt(int argc, char **argv)
 		return err.exit_code;
 	}
 	if (is_status)
-		return binfmt_status(requested);
+		return binfmt_status(requested, json);
 	if (is_register)
 		return binfmt_register_cmd(requested, all, emulator_path);
 	return binfmt_unregister_cmd(requested);

@@ -6,8 +6,11 @@
 #include "sys/signals.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/number.h"
+#include "util/progress.h"
 #include "util/strv.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,12 +57,47 @@ static void usage(FILE *f)
 	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
 	      "                         `no`: none; same as --set manifest=FILE)\n"
 	      "      --stop-after STAGE run up to STAGE, then undo it all (benchmarks)\n"
+	      "      --progress=json    progress as one JSON object a line (stage, event, package,\n"
+	      "                         done/total, bytes, elapsed) on stderr, for pipelines\n"
+	      "      --progress-fd N    write those lines to descriptor N instead (open for us)\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
 	      "\n"
-	      "Exit status: 0 done, 1 build failed, 2 bad command line or profile,\n"
-	      "128+N interrupted by signal N.  See mkforeignroot(1).\n",
+	      "Exit status: 0 done; 1 the build started and failed; 2 refused before\n"
+	      "anything was built (a bad command line or profile, what a build without\n"
+	      "root needs, a missing tool, OUT's directory missing, a suite, component or\n"
+	      "package the mirror does not have); 128+N interrupted by signal N.\n"
+	      "See mkforeignroot(1).\n",
 	      f);
+}
+
+/* Options that stand for one profile key (`--format F` is `--set
+ * format=F`): checked here, so that a bad value is reported against the
+ * option the user typed, not a --set they never wrote. */
+static const struct {
+	int opt;
+	const char *name;
+	const char *key;
+} key_options[] = {
+	{ 'B', "--binfmt", "binfmt" },	   { 'C', "--cache-dir", "cache_dir" },
+	{ 'Q', "--qemu", "qemu" },	   { 'M', "--manifest", "manifest" },
+	{ 'F', "--format", "format" },	   { 'X', "--sbom", "sbom" },
+};
+
+static int push_key_option(int opt, const char *value, char ***sets)
+{
+	for (size_t i = 0; i < sizeof(key_options) / sizeof(key_options[0]); i++) {
+		if (key_options[i].opt != opt)
+			continue;
+		const char *why = NULL;
+		if (!profile_value_valid(profile_key_find(key_options[i].key), value, &why)) {
+			log_error("%s: bad value '%s': %s", key_options[i].name, value, why);
+			return -1;
+		}
+		strv_pushf(sets, "%s=%s", key_options[i].key, value);
+		return 0;
+	}
+	abort(); /* an option of the table below without a row above */
 }
 
 int cmd_build(int argc, char **argv)
@@ -83,10 +121,14 @@ int cmd_build(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "no-base-cache", no_argument, NULL, 'N' },
 		{ "sbom", required_argument, NULL, 'X' },
+		{ "progress", required_argument, NULL, 'P' },
+		{ "progress-fd", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
 	autostrv char **sets = strv_new();
+	bool progress_json = false;
+	const char *progress_fd = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:s:nl:qvhV", longopts, NULL)) != -1) {
@@ -98,10 +140,13 @@ int cmd_build(int argc, char **argv)
 			strv_push(&sets, optarg);
 			break;
 		case 'B':
-			strv_pushf(&sets, "binfmt=%s", optarg);
-			break;
 		case 'C':
-			strv_pushf(&sets, "cache_dir=%s", optarg);
+		case 'Q':
+		case 'M':
+		case 'F':
+		case 'X':
+			if (push_key_option(c, optarg, &sets) < 0)
+				return MKFR_EXIT_USAGE;
 			break;
 		case 'O':
 			opts.offline = true;
@@ -116,20 +161,18 @@ int cmd_build(int argc, char **argv)
 		case 'G':
 			opts.no_check_gpg = true;
 			break;
-		case 'Q':
-			strv_pushf(&sets, "qemu=%s", optarg);
+		case 'P':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+				log_error("--progress: bad value '%s': must be one of: text json", optarg);
+				return MKFR_EXIT_USAGE;
+			}
+			progress_json = strcmp(optarg, "json") == 0;
 			break;
-		case 'M':
-			strv_pushf(&sets, "manifest=%s", optarg);
-			break;
-		case 'F':
-			strv_pushf(&sets, "format=%s", optarg);
+		case 'D':
+			progress_fd = optarg;
 			break;
 		case 'N':
 			strv_push(&sets, "base_cache=no");
-			break;
-		case 'X':
-			strv_pushf(&sets, "sbom=%s", optarg);
 			break;
 		case 'n':
 			opts.dry_run = true;
@@ -163,8 +206,30 @@ int cmd_build(int argc, char **argv)
 					 : "only one OUT directory can be given");
 		return MKFR_EXIT_USAGE;
 	}
+	/* Options before a command word make a build of OUT: `mkforeignroot
+	 * -v profiles` would build into ./profiles. */
+	if (strcmp(argv[0], "build") != 0 && command_is_known(argv[optind])) {
+		log_error("'%s' is a command, and a command comes first (`mkforeignroot %s ...`); "
+			  "to build into a directory of that name, write ./%s", argv[optind],
+			  argv[optind], argv[optind]);
+		return MKFR_EXIT_USAGE;
+	}
 	opts.out = argv[optind];
 	opts.sets = sets;
+	if (progress_fd && !progress_json) {
+		log_error("--progress-fd: only with --progress=json");
+		return MKFR_EXIT_USAGE;
+	}
+	if (progress_json) {
+		uint64_t fd = STDERR_FILENO;
+		if (progress_fd && (!parse_u64(progress_fd, 1024 * 1024, &fd) ||
+				    fcntl((int)fd, F_GETFL) < 0 || (fcntl((int)fd, F_GETFL) & O_ACCMODE) == O_RDONLY)) {
+			log_error("--progress-fd: '%s' is not a descriptor open for writing (open it for us: "
+				  "`3>progress.jsonl --progress-fd 3`)", progress_fd);
+			return MKFR_EXIT_USAGE;
+		}
+		progress_json_start((int)fd);
+	}
 
 	struct mkfr_error err = { 0 };
 	struct build b;

@@ -4,6 +4,7 @@
 #include "cache/layout.h"
 #include "cache/prune.h"
 #include "cli/commands.h"
+#include "cli/json_output.h"
 #include "sys/signals.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -26,7 +27,7 @@
 static void cache_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: mkforeignroot cache list [--cache-dir DIR]\n"
+		"Usage: mkforeignroot cache list [--cache-dir DIR] [--json]\n"
 		"       mkforeignroot cache prune [--cache-dir DIR] [--unused-for DAYS | --all] [--dry-run]\n"
 		"\n"
 		"list   the base snapshots (newest use first), and what the .debs, emulators and\n"
@@ -36,6 +37,7 @@ static void cache_usage(FILE *f)
 		"       cache.  Waits for running builds that use the cache.\n"
 		"\n"
 		"  --cache-dir DIR   default: $MKFR_CACHE_DIR, else %s\n"
+		"  --json            list: one JSON document (sizes in bytes, times in UTC)\n"
 		"  --unused-for DAYS remove what was last used more than DAYS days ago (0: all of it)\n"
 		"  --all             remove every snapshot, .deb, emulator and index\n"
 		"  -n, --dry-run     only say what would be removed; remove nothing\n",
@@ -58,15 +60,70 @@ static void format_time(time_t t, char *buf, size_t len)
 }
 
 
-static int cache_list(const char *cache_dir)
+/* The parts besides base snapshots, as `cache list` reports them. */
+static const struct {
+	enum cache_part part;
+	const char *what;
+} listed_parts[] = {
+	{ CACHE_DEBS, ".debs" },
+	{ CACHE_EMULATORS, "emulator files" },
+	{ CACHE_INDEXES, "index files" },
+};
+
+/* ISO 8601 in UTC: a script's clock and zone need not be ours. */
+static json_object *json_time(time_t t)
 {
-	struct mkfr_error err;
-	struct base_cache_entry *entries;
-	size_t n;
-	if (base_cache_list(cache_dir, &entries, &n, &err) < 0) {
-		log_error("%s", err.msg);
-		return MKFR_EXIT_FAILURE;
+	struct tm tm;
+	char buf[32];
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_new_string(buf);
+}
+
+static int cache_list_json(const char *cache_dir, const struct base_cache_entry *entries, size_t n)
+{
+	json_object *root = json_object_new_object();
+	json_object_object_add(root, "cache_dir", json_output_string(cache_dir));
+	json_object *snaps = json_object_new_array();
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct base_cache_entry *e = &entries[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_output_string(e->id));
+		json_object_object_add(o, "suite", json_output_string(e->suite));
+		json_object_object_add(o, "arch", json_output_string(e->arch));
+		json_object_object_add(o, "variant", json_output_string(e->variant));
+		json_object_object_add(o, "components", json_output_string(e->components));
+		json_object_object_add(o, "mirror", json_output_string(e->mirror));
+		json_object_object_add(o, "packages", json_object_new_int64((int64_t)e->packages));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)e->bytes));
+		json_object_object_add(o, "last_used", json_time(e->last_used));
+		json_object_object_add(o, "created", json_time(e->created));
+		json_object_array_add(snaps, o);
+		total += e->bytes;
 	}
+	autofree char *base_dir = cache_part_dir(cache_dir, CACHE_BASE);
+	json_object *base = json_object_new_object();
+	json_object_object_add(base, "dir", json_output_string(base_dir));
+	json_object_object_add(base, "snapshots", snaps);
+	json_object_object_add(root, cache_part_name(CACHE_BASE), base);
+	for (size_t i = 0; i < sizeof(listed_parts) / sizeof(listed_parts[0]); i++) {
+		autofree char *dir = cache_part_dir(cache_dir, listed_parts[i].part);
+		struct cache_usage u;
+		cache_part_usage(cache_dir, listed_parts[i].part, &u);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "dir", json_output_string(dir));
+		json_object_object_add(o, "files", json_object_new_int64((int64_t)u.files));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)u.bytes));
+		json_object_object_add(root, cache_part_name(listed_parts[i].part), o);
+		total += u.bytes;
+	}
+	json_object_object_add(root, "total_bytes", json_object_new_int64((int64_t)total));
+	return json_output_print(root);
+}
+
+static int cache_list_text(const char *cache_dir, const struct base_cache_entry *entries, size_t n)
+{
 	autofree char *base_dir = cache_part_dir(cache_dir, CACHE_BASE);
 	printf("base snapshots in %s: %zu\n", base_dir, n);
 	uint64_t total = 0;
@@ -84,29 +141,33 @@ static int cache_list(const char *cache_dir)
 		       e->packages, size, used, created);
 		total += e->bytes;
 	}
-	base_cache_entries_free(entries, n);
-
-	static const struct {
-		enum cache_part part;
-		const char *what;
-	} parts[] = {
-		{ CACHE_DEBS, ".debs" },
-		{ CACHE_EMULATORS, "emulator files" },
-		{ CACHE_INDEXES, "index files" },
-	};
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		autofree char *dir = cache_part_dir(cache_dir, parts[i].part);
+	for (size_t i = 0; i < sizeof(listed_parts) / sizeof(listed_parts[0]); i++) {
+		autofree char *dir = cache_part_dir(cache_dir, listed_parts[i].part);
 		struct cache_usage u;
 		char size[32];
-		cache_part_usage(cache_dir, parts[i].part, &u);
+		cache_part_usage(cache_dir, listed_parts[i].part, &u);
 		human_size(u.bytes, size, sizeof(size));
-		printf("%-15s %6zu, %9s in %s\n", parts[i].what, u.files, size, dir);
+		printf("%-15s %6zu, %9s in %s\n", listed_parts[i].what, u.files, size, dir);
 		total += u.bytes;
 	}
 	char size[32];
 	human_size(total, size, sizeof(size));
 	printf("total %s\n", size);
 	return 0;
+}
+
+static int cache_list(const char *cache_dir, bool json)
+{
+	struct mkfr_error err;
+	struct base_cache_entry *entries;
+	size_t n;
+	if (base_cache_list(cache_dir, &entries, &n, &err) < 0) {
+		log_error("%s", err.msg);
+		return MKFR_EXIT_FAILURE;
+	}
+	int r = json ? cache_list_json(cache_dir, entries, n) : cache_list_text(cache_dir, entries, n);
+	base_cache_entries_free(entries, n);
+	return r;
 }
 
 static int run_prune(const char *cache_dir, bool all, long days, bool dry_run)
@@ -147,11 +208,12 @@ int cmd_cache(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cache_dir = cache_default_dir();
-	bool all = false, dry_run = false, days_given = false;
+	bool all = false, dry_run = false, days_given = false, json = false;
 	long days = DEFAULT_UNUSED_DAYS;
 	int c;
 	if (argc < 2 || (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "prune") != 0)) {
@@ -187,6 +249,9 @@ int cmd_cache(int argc, char **argv)
 		case 'n':
 			dry_run = true;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'q':
 			log_set_level(LOG_QUIET);
 			break;
@@ -215,7 +280,11 @@ int cmd_cache(int argc, char **argv)
 			log_error("cache list: --all, --unused-for and --dry-run belong to prune");
 			return MKFR_EXIT_USAGE;
 		}
-		return cache_list(cache_dir);
+		return cache_list(cache_dir, json);
+	}
+	if (json) {
+		log_error("cache prune: --json belongs to list");
+		return MKFR_EXIT_USAGE;
 	}
 	if (all && days_given) {
 		log_error("cache prune: --all or --unused-for, not both");

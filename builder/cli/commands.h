@@ -2,11 +2,18 @@
  * Each takes the command line from its own name on (argv[0] is "run",
  * "binfmt", ...) and returns the exit status: only main() exits.
  *
- * Exit statuses: 0 done; 1 the work failed (the last line says why); 2 bad
- * command line or profile, nothing was started; 128+N interrupted by
+ * Exit statuses: 0 done; 1 the work failed (the last line says why); 2
+ * refused before anything was built (a bad command line or profile, or
+ * what a build's plan checks: root, tools, OUT); 128+N interrupted by
  * signal N.  `run` has its own (its command's status; 125: run failed). */
 #ifndef MKFR_COMMANDS_H
 #define MKFR_COMMANDS_H
+
+#include <stdbool.h>
+
+/* Is WORD a command of main.c's table?  (A build without the word
+ * `build` refuses an OUT spelt like one: `mkforeignroot -v profiles`.) */
+bool command_is_known(const char *word);
 
 /* `mkforeignroot [build] --profile NAME [options] OUT` (cmd_build.c) */
 int cmd_build(int argc, char **argv);

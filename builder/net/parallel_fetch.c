@@ -6,6 +6,7 @@
 #include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "util/sha256.h"
 
 #include <curl/curl.h>
@@ -259,6 +260,8 @@ static void show_progress(struct fetch_run *run, bool force)
 	for (size_t i = 0; i < run->n; i++)
 		if (run->t[i].state == RUNNING)
 			done += run->t[i].received;
+	progress_json_event("progress", NULL, (int64_t)run->finished, (int64_t)run->n, (int64_t)done,
+			    (int64_t)run->total_bytes);
 	double elapsed = now - run->started;
 	double rate = elapsed > 0.5 ? (double)run->received_all / elapsed : 0;
 	char eta[32] = "";
@@ -368,6 +371,10 @@ int parallel_fetch(const struct fetch_item *items, size_t n, const struct parall
 	}
 	run.started = now_s();
 	r = run_loop(&run, err);
+	/* The last count, however short the fetch was: a consumer sees it end. */
+	if (r == 0 && n > 0)
+		progress_json_event("progress", NULL, (int64_t)run.finished, (int64_t)run.n,
+				    (int64_t)run.finished_bytes, (int64_t)run.total_bytes);
 out:
 	if (run.t)
 		for (size_t i = 0; i < n; i++)

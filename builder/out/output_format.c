@@ -69,3 +69,25 @@ enum output_format output_format_from_path(const char *out)
 	}
 	return OUTPUT_DIR;
 }
+
+/* Names that say "an archive or an image" of a kind we do not write: left
+ * to output_format_from_path they would silently be a directory named
+ * rootfs.zip.  Compound suffixes first. */
+static const char *const unwritable_suffixes[] = {
+	".tar.bz2", ".tar.lz", ".tar.lzma", ".tar.lz4", ".tar.Z", ".tbz2", ".tbz", ".tlz",
+	".txz", ".tzst", ".zip", ".7z", ".rar", ".cpio", ".iso", ".img", ".qcow2",
+	".vmdk", ".cramfs", ".jffs2", ".ubifs", ".btrfs", ".ext2", ".ext3", ".deb",
+};
+
+const char *output_format_unwritable_suffix(const char *out)
+{
+	size_t n = strlen(out);
+	if (output_format_from_path(out) != OUTPUT_DIR || (n > 1 && out[n - 1] == '/'))
+		return NULL;
+	for (size_t i = 0; i < N(unwritable_suffixes); i++) {
+		size_t s = strlen(unwritable_suffixes[i]);
+		if (n > s && strcmp(out + n - s, unwritable_suffixes[i]) == 0)
+			return unwritable_suffixes[i];
+	}
+	return NULL;
+}

@@ -30,6 +30,11 @@ const char *output_format_name(enum output_format f);
 /* From OUT's name: *.tar, *.tar.gz or *.tgz, *.tar.xz, *.tar.zst, *.ext4,
  * *.squashfs or *.sqfs, *.erofs, *.oci, *.oci.tar; else dir. */
 enum output_format output_format_from_path(const char *out);
+/* The suffix of an OUT that names an archive or image of a kind we do not
+ * write (".zip", ".tar.bz2", ".img", ...; not after a trailing slash),
+ * or NULL: without format=, such an OUT is refused rather than made a
+ * directory of that name. */
+const char *output_format_unwritable_suffix(const char *out);
 /* A pax tarball of the tree (the tar_writer formats). */
 static inline bool output_format_is_tar(enum output_format f)
 {

@@ -3,6 +3,7 @@
 #include "sys/spawn.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,7 @@ void debootstrap_progress_line(const char *line, void *data)
 	} else {
 		return;
 	}
+	progress_json_event(what, pkg, count, PROGRESS_NONE, PROGRESS_NONE, PROGRESS_NONE);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long secs = now.tv_sec - p->start.tv_sec;
 	log_status("%s: %s %s (%d done, %ld:%02ld)", p->stage, what, pkg, count, secs / 60, secs % 60);

@@ -3,6 +3,7 @@
 #include "pipeline/stages.h"
 #include "sys/signals.h"
 #include "util/log.h"
+#include "util/progress.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -94,7 +95,11 @@ int pipeline_run(struct build *b, struct mkfr_error *err)
 			undo_stack[depth++] = s;
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		progress_set_stage(s->name);
+		progress_json_event("start", NULL, PROGRESS_NONE, PROGRESS_NONE, PROGRESS_NONE, PROGRESS_NONE);
 		r = s->run(b, err);
+		progress_json_event(r < 0 ? "failed" : "done", NULL, PROGRESS_NONE, PROGRESS_NONE,
+				    PROGRESS_NONE, PROGRESS_NONE);
 		if (r < 0) {
 			mkfr_error_prefix(err, "%s", s->name);
 			break;

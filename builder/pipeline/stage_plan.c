@@ -91,6 +91,12 @@ static int resolve_format(struct build *b, struct mkfr_error *err)
 {
 	const char *name = profile_get(b->profile, "format");
 	const char *origin = name ? profile_origin(b->profile, "format") : "OUT's name";
+	const char *unwritable = name ? NULL : output_format_unwritable_suffix(b->opts->out);
+	if (unwritable)
+		return mkfr_fail_usage(err, "OUT '%s': mkforeignroot writes no %s (it writes dir, tar, "
+				       "tar.gz, tar.xz, tar.zst, ext4, squashfs, erofs, oci and oci.tar): "
+				       "choose a name with one of their suffixes, or --format dir for a "
+				       "directory of that name", b->opts->out, unwritable);
 	if (!name)
 		b->format = output_format_from_path(b->opts->out);
 	else if (output_format_parse(name, &b->format) < 0)
@@ -347,7 +353,19 @@ static int enter_private_mount_namespace(const struct build *b, struct mkfr_erro
 	return 0;
 }
 
-static int plan_run(struct build *b, struct mkfr_error *err)
+/* The directory OUT is made in (absolute). */
+static char *out_directory(const struct build *b)
+{
+	char *dir = xstrdup(b->out);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	return dir;
+}
+
+/* Everything --dry-run checks, creating nothing: the profile's values,
+ * the host, OUT.  Whatever fails here is a refusal (exit 2, plan_run). */
+static int plan_check(struct build *b, struct mkfr_error *err)
 {
 	b->arch = arch_lookup(profile_get(b->profile, "arch"));
 	b->qemu = b->arch->qemu ? qemu_target_lookup(b->arch->qemu) : NULL;
@@ -397,28 +415,41 @@ static int plan_run(struct build *b, struct mkfr_error *err)
 		return -1;
 	b->base_cache_enabled = profile_get_bool(b->profile, "base_cache");
 
-	autofree char *out_dir = xstrdup(b->out);
-	char *slash = strrchr(out_dir, '/');
-	if (slash)
-		*(slash == out_dir ? slash + 1 : slash) = '\0';
+	autofree char *out_dir = out_directory(b);
 
 	if (host_check_debootstrap(b, err) < 0 || host_check_emulator(b, err) < 0 ||
 	    (b->emu.binfmt == BINFMT_MODE_GLOBAL && (b->emu.emulator || b->emu.mirror) &&
 	     host_check_binfmt_misc(err) < 0) ||
 	    host_check_out_filesystem(out_dir, !b->rootless, err) < 0)
 		return -1;
+	return 0;
+}
 
+static int plan_run(struct build *b, struct mkfr_error *err)
+{
+	/* One rule for the command line: a build refused before anything is
+	 * made exits 2, whether the profile, the host or OUT is the reason
+	 * (what a build without root lacks, no emulator, OUT's directory
+	 * missing...); 1 is for a build that started and failed. */
+	if (plan_check(b, err) < 0) {
+		err->exit_code = MKFR_EXIT_USAGE;
+		return -1;
+	}
 	if (b->opts->dry_run) {
 		print_dry_run(b);
 		return 1;
 	}
+	autofree char *out_dir = out_directory(b);
 	if (cache_check_trusted(b->cache_dir, true, err) < 0)
 		return -1;
 
 	if (b->opts->log_path) {
 		b->log_fd = open(b->opts->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (b->log_fd < 0)
-			return mkfr_fail(err, errno, "cannot write the log %s", b->opts->log_path);
+		if (b->log_fd < 0) {
+			mkfr_fail(err, errno, "--log: cannot write %s", b->opts->log_path);
+			err->exit_code = MKFR_EXIT_USAGE; /* a bad command line; nothing made yet */
+			return -1;
+		}
 	}
 	/* From here on a rootless build is root of its own user namespace
 	 * (sys/rootless.h): a dead rootless run's leftovers below, with owners

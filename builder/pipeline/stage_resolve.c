@@ -45,7 +45,7 @@ static int order_components(struct build *b, const struct release_file *rel, cha
 		if (!strv_contains(ordered, wanted[j])) {
 			autofree char *have = rel->components ? strv_join(rel->components, " ") : NULL;
 			strv_free(ordered);
-			return mkfr_fail(err, 0, "%s: key 'components': %s has no component '%s' (it has: %s)",
+			return mkfr_fail_usage(err, "%s: key 'components': %s has no component '%s' (it has: %s)",
 					 profile_origin(b->profile, "components"),
 					 profile_get(b->profile, "suite"), wanted[j], have ? have : "none");
 		}
@@ -87,11 +87,18 @@ static int resolve_set(struct build *b, const struct packages_index *indexes, si
 		return -1;
 	int r = 0;
 	for (size_t i = 0; i < set.count && r == 0; i++)
-		if (!set.items[i].package)
+		if (!set.items[i].package) {
 			r = mkfr_fail(err, 0, "package '%s' is not in %s (%s) for %s: check the profile's "
 				      "packages and components", set.items[i].name,
 				      profile_get(b->profile, "suite"), profile_get(b->profile, "components"),
 				      b->arch->name);
+			/* One the profile asked for is bad input (exit 2); a
+			 * dependency the archive lacks is the archive's fault. */
+			if (strv_contains(include, set.items[i].name)) {
+				mkfr_error_prefix(err, "%s: key 'packages'", profile_origin(b->profile, "packages"));
+				err->exit_code = MKFR_EXIT_USAGE;
+			}
+		}
 	/* Copies: the indexes they point into are freed when this returns. */
 	struct build_resolved *res = &b->resolved;
 	if (r == 0) {
@@ -137,8 +144,15 @@ static int resolve_run(struct build *b, struct mkfr_error *err)
 		 b->arch->name, src.offline ? "the cache" : mirror, src.offline ? " (offline)" : "");
 
 	struct build_resolved *res = &b->resolved;
-	if (index_cache_release(&src, &res->release, &res->detached, err) < 0)
+	if (index_cache_release(&src, &res->release, &res->detached, err) < 0) {
+		/* The mirror answered that it has no such suite: the profile
+		 * asks for what does not exist, as a bad key does (exit 2). */
+		if (err->errnum == ENOENT && !src.offline) {
+			mkfr_error_prefix(err, "%s: key 'suite'", profile_origin(b->profile, "suite"));
+			err->exit_code = MKFR_EXIT_USAGE;
+		}
 		return -1;
+	}
 	res->offline = src.offline;
 	if (take_epoch(b, mirror, err) < 0 || order_components(b, &res->release, &res->components, err) < 0)
 		return -1;

@@ -171,7 +171,8 @@ static int parse_file(const char *path, struct parsed_file *out, struct mkfr_err
  * belong together sit together), then on the search path like --profile. */
 static char *find_inherited(const char *name, const char *from_dir, struct mkfr_error *err)
 {
-	if (!from_dir || name[0] == '/')
+	if (!from_dir || name[0] == '/' ||
+	    strncmp(name, PROFILE_SHIPPED_PREFIX, strlen(PROFILE_SHIPPED_PREFIX)) == 0)
 		return profile_find(name, err);
 	if (strchr(name, '/'))
 		return path_join(from_dir, name);
@@ -196,8 +197,16 @@ static int apply_file(struct profile *p, const char *name, const char *from_dir,
 		return mkfr_fail(err, errno, "%s: cannot read profile", path);
 	if (strv_contains(*chain, real)) {
 		autofree char *loop = strv_join(*chain, " -> ");
-		return mkfr_fail_usage(err, "%s: key 'inherit': inheritance loop: %s -> %s",
-				       path, loop, real);
+		/* A profile named like a shipped one that inherits its own name
+		 * finds itself first (beside itself): say how to mean the
+		 * shipped one. */
+		autofree char *shipped = xasprintf(PROFILE_SHIPPED_PREFIX "%s", name);
+		struct mkfr_error ignored;
+		autofree char *shipped_path = strchr(name, '/') ? NULL : profile_find(shipped, &ignored);
+		return mkfr_fail_usage(err, "%s: key 'inherit': inheritance loop: %s -> %s%s%s%s", path,
+				       loop, real, shipped_path ? " (for the shipped profile of that name, "
+								  "write inherit = " : "",
+				       shipped_path ? shipped : "", shipped_path ? ")" : "");
 	}
 	if (strv_length(*chain) >= MAX_INHERIT_DEPTH)
 		return mkfr_fail_usage(err, "%s: key 'inherit': more than %d levels of inheritance",
@@ -246,8 +255,8 @@ static int apply_file(struct profile *p, const char *name, const char *from_dir,
 	return r;
 }
 
-int profile_load(const char *name, char *const *sets, struct profile **out,
-		 struct mkfr_error *err)
+static int load(const char *name, char *const *sets, bool require, struct profile **out,
+		struct mkfr_error *err)
 {
 	struct profile *p = xcalloc(1, sizeof(*p));
 	p->values = xcalloc(key_count(), sizeof(*p->values));
@@ -293,7 +302,7 @@ int profile_load(const char *name, char *const *sets, struct profile **out,
 		struct profile_value *v = &p->values[key_index(k)];
 		if (v->value)
 			continue;
-		if (k->required) {
+		if (k->required && require) {
 			mkfr_fail_usage(err, "%s: key '%s': required, but neither this profile, "
 				       "a profile it inherits nor --set gives it", p->path, k->name);
 			profile_free(p);
@@ -304,6 +313,17 @@ int profile_load(const char *name, char *const *sets, struct profile **out,
 	}
 	*out = p;
 	return 0;
+}
+
+int profile_load(const char *name, char *const *sets, struct profile **out,
+		 struct mkfr_error *err)
+{
+	return load(name, sets, true, out, err);
+}
+
+int profile_inspect(const char *name, struct profile **out, struct mkfr_error *err)
+{
+	return load(name, NULL, false, out, err);
 }
 
 void profile_free(struct profile *p)

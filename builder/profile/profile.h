@@ -10,6 +10,7 @@
 #include "util/error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum profile_key_type {
 	KEY_TEXT,      /* free text (description) */
@@ -44,6 +45,11 @@ const struct profile_key *profile_keys(void);     /* NULL-name terminated */
 const struct profile_key *profile_key_find(const char *name);
 /* Nearest known key within a small edit distance, or NULL. */
 const char *profile_key_suggest(const char *unknown);
+/* The type's name, for `keys --json` ("enum", "bool", "path", ...). */
+const char *profile_key_type_name(enum profile_key_type type);
+/* Every value the key takes, for a key with a fixed set (enum, bool,
+ * choices, arch): a new vector; NULL for an open-ended key. */
+char **profile_key_values(const struct profile_key *key);
 /* Check a value for a key; on failure *why says what is wrong. */
 bool profile_value_valid(const struct profile_key *key, const char *value, const char **why);
 
@@ -59,10 +65,14 @@ struct profile {
 	struct profile_value *values; /* indexed like profile_keys() */
 };
 
-/* Load NAME (a shipped name or a path), apply `sets` ("key=value" strings),
- * apply defaults and check required keys.  Errors exit with code 2. */
+/* Load NAME (a name on the search path, "shipped:NAME", or a path), apply
+ * `sets` ("key=value" strings), apply defaults and check required keys.
+ * Errors exit with code 2. */
 int profile_load(const char *name, char *const *sets, struct profile **out,
 		 struct mkfr_error *err);
+/* As profile_load without sets, except that a required key may be
+ * missing (a base profile, made to be inherited): for `profiles`. */
+int profile_inspect(const char *name, struct profile **out, struct mkfr_error *err);
 void profile_free(struct profile *p);
 const char *profile_get(const struct profile *p, const char *key);
 bool profile_get_bool(const struct profile *p, const char *key);
@@ -74,11 +84,33 @@ const char *profile_origin(const struct profile *p, const char *key);
 /* Set a value after loading (e.g. a default discovered from the host). */
 void profile_set_value(struct profile *p, const char *key, const char *value, const char *origin);
 
-/* Profile search directories, in order (see profile_path.c). */
+/* "shipped:NAME" (as --profile or inherit=) is the profile NAME of the
+ * installed data directory, whatever the directories before it on the
+ * search path hold: a user's ~/.config/mkforeignroot/profiles/X.profile
+ * that refines the shipped X says `inherit = shipped:X`. */
+#define PROFILE_SHIPPED_PREFIX "shipped:"
+
+/* Profile search directories, in order (see profile_path.c); the last is
+ * the shipped one. */
 char **profile_search_dirs(void);
-/* Find the file for a shipped name or a path; NULL with *err if not found. */
+/* Find the file for a name on the search path, "shipped:NAME" or a path;
+ * NULL with *err if not found (suggesting the nearest name). */
 char *profile_find(const char *name, struct mkfr_error *err);
-/* List shipped profiles: name and description, one per line, to stdout. */
-int profile_list(struct mkfr_error *err);
+
+/* One profile of `mkforeignroot profiles`. */
+struct profile_listing {
+	char *name;         /* as --profile takes it */
+	char *path;
+	char *description;  /* its own description= line, or NULL */
+	bool base;          /* no suite or arch even with what it inherits: only inherited */
+	bool shadows_shipped; /* a shipped profile of this name is hidden (shipped:NAME) */
+	char *error;        /* why it cannot be used (parse error, untrusted...), or NULL */
+};
+/* Every profile on the search path, by directory then name; an earlier
+ * directory's hides a later one's of the same name.  Each is loaded (its
+ * inheritance followed, every key checked) to tell a usable profile, a
+ * base profile and a broken one apart. */
+void profile_list(struct profile_listing **out, size_t *n);
+void profile_listing_free(struct profile_listing *l, size_t n);
 
 #endif

@@ -4,6 +4,8 @@
 #include "util/arch.h"
 #include "util/hostname.h"
 #include "util/number.h"
+#include "util/strv.h"
+#include "util/suggest.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -120,45 +122,54 @@ const struct profile_key *profile_key_find(const char *name)
 	return NULL;
 }
 
-/* Damerau-free Levenshtein distance, enough for typo suggestions. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 const char *profile_key_suggest(const char *unknown)
 {
-	const char *best = NULL;
-	size_t best_d = 3; /* suggest only close matches */
-	for (const struct profile_key *k = keys; k->name; k++) {
-		size_t d = edit_distance(unknown, k->name);
-		if (d < best_d) {
-			best_d = d;
-			best = k->name;
-		}
+	const char *names[sizeof(keys) / sizeof(keys[0])];
+	size_t n = 0;
+	for (const struct profile_key *k = keys; k->name; k++)
+		names[n++] = k->name;
+	names[n] = NULL;
+	return suggest_nearest(unknown, names);
+}
+
+const char *profile_key_type_name(enum profile_key_type type)
+{
+	static const char *const names[] = {
+		[KEY_TEXT] = "text",	   [KEY_NAME] = "profile",   [KEY_WORD] = "word",
+		[KEY_ARCH] = "arch",	   [KEY_URL] = "url",	     [KEY_ENUM] = "enum",
+		[KEY_BOOL] = "bool",	   [KEY_PACKAGES] = "packages", [KEY_WORDS] = "words",
+		[KEY_PATH] = "path",	   [KEY_PATHS] = "paths",    [KEY_DIRS] = "dirs",
+		[KEY_HOSTNAME] = "hostname", [KEY_COUNT] = "count",  [KEY_SIZE] = "size",
+		[KEY_HEADROOM] = "headroom", [KEY_CHOICES] = "choices",
+	};
+	return (size_t)type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "?";
+}
+
+char **profile_key_values(const struct profile_key *key)
+{
+	char **v = NULL;
+	switch (key->type) {
+	case KEY_CHOICES:
+		strv_push(&v, "no"); /* and each choice: */
+		__attribute__((fallthrough));
+	case KEY_ENUM:
+		for (const char *const *c = key->choices; *c; c++)
+			strv_push(&v, *c);
+		return v;
+	case KEY_BOOL:
+		strv_push(&v, "yes");
+		strv_push(&v, "no");
+		return v;
+	case KEY_ARCH: {
+		size_t n;
+		const struct debian_arch *a = arch_table(&n);
+		for (size_t i = 0; i < n; i++)
+			strv_push(&v, a[i].name);
+		return v;
 	}
-	return best;
+	default:
+		return NULL;
+	}
 }
 
 static bool is_word(const char *s, const char *extra)

@@ -1,9 +1,11 @@
-/* Finding profiles: the search path and `mkforeignroot profiles`. */
+/* Finding profiles: the search path, "shipped:NAME", and `mkforeignroot
+ * profiles`. */
 #include "profile/profile.h"
 #include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/datadirs.h"
 #include "util/strv.h"
+#include "util/suggest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,8 +38,60 @@ static int is_regular(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The profile names in one directory (NAME of NAME.profile), sorted. */
+static char **names_in(const char *dir)
+{
+	char **names = strv_new();
+	autoclosedir DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t sl = strlen(PROFILE_SUFFIX);
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n > sl && strcmp(de->d_name + n - sl, PROFILE_SUFFIX) == 0)
+			strv_pushf(&names, "%.*s", (int)(n - sl), de->d_name);
+	}
+	strv_sort(names);
+	return names;
+}
+
+/* ": did you mean 'X'?" for a name in none of dirs, or "". */
+static char *suggestion(const char *name, char *const *dirs)
+{
+	autostrv char **all = strv_new();
+	for (size_t i = 0; dirs[i]; i++) {
+		autostrv char **names = names_in(dirs[i]);
+		for (size_t j = 0; names[j]; j++)
+			if (!strv_contains(all, names[j]))
+				strv_push(&all, names[j]);
+	}
+	const char *near = suggest_nearest(name, (const char *const *)all);
+	return near ? xasprintf(": did you mean '%s'?", near) : xstrdup("");
+}
+
+static char *find_shipped(const char *name, struct mkfr_error *err)
+{
+	const char *bare = name + strlen(PROFILE_SHIPPED_PREFIX);
+	autofree char *dir = datadir_path("profiles");
+	if (!*bare || strchr(bare, '/')) {
+		mkfr_fail_usage(err, "profile '%s': " PROFILE_SHIPPED_PREFIX " takes the bare name of a "
+				"profile shipped in %s", name, dir);
+		return NULL;
+	}
+	char *path = xasprintf("%s/%s%s", dir, bare, PROFILE_SUFFIX);
+	if (is_regular(path))
+		return path;
+	free(path);
+	char *dirs[] = { dir, NULL };
+	autofree char *hint = suggestion(bare, dirs);
+	mkfr_fail_usage(err, "profile '%s' not found%s (no profile '%s' is shipped in %s)", name, hint,
+			bare, dir);
+	return NULL;
+}
+
 char *profile_find(const char *name, struct mkfr_error *err)
 {
+	if (strncmp(name, PROFILE_SHIPPED_PREFIX, strlen(PROFILE_SHIPPED_PREFIX)) == 0)
+		return find_shipped(name, err);
 	/* Anything with a slash, or an existing file, is a path. */
 	if (strchr(name, '/') || is_regular(name)) {
 		if (!is_regular(name)) {
@@ -55,70 +109,74 @@ char *profile_find(const char *name, struct mkfr_error *err)
 		free(path);
 	}
 	autofree char *where = strv_join(dirs, ", ");
-	mkfr_fail_usage(err, "profile '%s' not found (looked in %s; `mkforeignroot profiles` lists them)",
-			name, where ? where : "");
+	autofree char *hint = suggestion(name, dirs);
+	mkfr_fail_usage(err, "profile '%s' not found%s (looked in %s; `mkforeignroot profiles` lists them)",
+			name, hint, where ? where : "");
 	return NULL;
 }
 
-static int line_sets_key(const char *s, const char *key)
+/* The profile's own description= line: one it inherits describes another. */
+static char *own_description(const struct profile *p)
 {
-	size_t n = strlen(key);
-	if (strncmp(s, key, n) != 0)
-		return 0;
-	s += n;
-	s += strspn(s, " \t");
-	return *s == '=';
-}
-
-/* The description= line of a profile file, without resolving inheritance. */
-static char *read_description(const char *path, int *has_arch)
-{
-	autofclose FILE *f = fopen(path, "re");
-	autofree char *line = NULL;
-	size_t cap = 0;
-	char *desc = NULL;
-	*has_arch = 0;
-	if (!f)
+	const char *desc = profile_get(p, "description");
+	const char *origin = profile_origin(p, "description");
+	size_t n = strlen(p->path);
+	if (!desc || !*desc || strncmp(origin, p->path, n) != 0 || origin[n] != ':')
 		return NULL;
-	while (getline(&line, &cap, f) >= 0) {
-		char *s = str_trim(line);
-		if (line_sets_key(s, "description") && !desc)
-			desc = xstrdup(str_trim(strchr(s, '=') + 1));
-		if (line_sets_key(s, "arch"))
-			*has_arch = 1;
-	}
-	return desc;
+	return xstrdup(desc);
 }
 
-int profile_list(struct mkfr_error *err)
+static void inspect(struct profile_listing *l)
 {
-	(void)err;
+	struct profile *p = NULL;
+	struct mkfr_error err = { 0 };
+	if (profile_inspect(l->path, &p, &err) < 0) {
+		l->error = xstrdup(err.msg);
+		return;
+	}
+	l->description = own_description(p);
+	l->base = !profile_get(p, "suite") || !profile_get(p, "arch");
+	profile_free(p);
+}
+
+void profile_list(struct profile_listing **out, size_t *n)
+{
 	autostrv char **dirs = profile_search_dirs();
 	autostrv char **seen = strv_new();
+	size_t shipped = strv_length(dirs) - 1;
+	*out = NULL;
+	*n = 0;
 
 	for (size_t i = 0; dirs[i]; i++) {
-		autoclosedir DIR *d = opendir(dirs[i]);
-		if (!d)
-			continue;
-		autostrv char **names = strv_new();
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			size_t n = strlen(de->d_name), sl = strlen(PROFILE_SUFFIX);
-			if (n > sl && strcmp(de->d_name + n - sl, PROFILE_SUFFIX) == 0)
-				strv_pushf(&names, "%.*s", (int)(n - sl), de->d_name);
-		}
-		strv_sort(names);
+		autostrv char **names = names_in(dirs[i]);
 		for (size_t j = 0; names[j]; j++) {
-			/* An earlier directory shadows a later one. */
-			if (strv_contains(seen, names[j]))
+			/* An earlier directory hides a later one. */
+			if (strv_contains(seen, names[j])) {
+				if (i == shipped)
+					for (size_t k = 0; k < *n; k++)
+						if (strcmp((*out)[k].name, names[j]) == 0)
+							(*out)[k].shadows_shipped = true;
 				continue;
+			}
 			strv_push(&seen, names[j]);
-			autofree char *path = xasprintf("%s/%s%s", dirs[i], names[j], PROFILE_SUFFIX);
-			int has_arch;
-			autofree char *desc = read_description(path, &has_arch);
-			printf("%-20s %s%s\n", names[j], desc ? desc : "",
-			       has_arch ? "" : " (base profile, inherited by others)");
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			struct profile_listing *l = &(*out)[(*n)++];
+			*l = (struct profile_listing){
+				.name = xstrdup(names[j]),
+				.path = xasprintf("%s/%s%s", dirs[i], names[j], PROFILE_SUFFIX),
+			};
+			inspect(l);
 		}
 	}
-	return 0;
+}
+
+void profile_listing_free(struct profile_listing *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(l[i].name);
+		free(l[i].path);
+		free(l[i].description);
+		free(l[i].error);
+	}
+	free(l);
 }

@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include "util/progress.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -84,7 +86,9 @@ void log_status(const char *fmt, ...)
 	char line[256];
 	va_list ap;
 
-	if (level < LOG_NORMAL)
+	/* JSON progress on stderr says it instead: a redrawn line would cut
+	 * its lines in two. */
+	if (level < LOG_NORMAL || progress_json_on_stderr())
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

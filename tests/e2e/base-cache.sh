@@ -146,6 +146,16 @@ unset GNUPGHOME
 [ $rc -eq 0 ] && grep -q "^  $(echo "$id" | cut -c1-12)  bookworm *armel *minbase *$(grep -c '^deb=' "$key") " "$T_DIR/list.out" &&
 	grep -q "^\.debs  *[0-9]*," "$T_DIR/list.out" ; ok $? "cache list: the entry (id, suite, arch, variant, packages) and the .debs"
 diag < "$T_DIR/list.out"
+"$MKFR" cache list --json > "$T_DIR/list.json"; rc=$?
+[ $rc -eq 0 ] && ID=$id PACKAGES=$(grep -c '^deb=' "$key") python3 - "$T_DIR/list.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+(s,) = [s for s in d["base"]["snapshots"] if s["id"] == os.environ["ID"]]
+assert s["suite"] == "bookworm" and s["arch"] == "armel" and s["variant"] == "minbase", s
+assert s["packages"] == int(os.environ["PACKAGES"]) and s["bytes"] > 0 and s["last_used"].endswith("Z"), s
+assert d["debs"]["files"] > 0 and d["total_bytes"] >= s["bytes"] + d["debs"]["bytes"], d
+PY
+ok $? "cache list --json: the same entry and .debs, sizes in bytes"
 "$MKFR" cache prune > "$T_DIR/prune0.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "removed 0 base snapshot(s) and 0 .deb(s)" "$T_DIR/prune0.out" && [ "$(snapshots)" -eq 1 ] ; ok $? "prune: everything was used within 30 days: nothing removed"
 old_deb=$(ls "$cache"/debs/*.deb | head -n 1)

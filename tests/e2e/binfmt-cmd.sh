@@ -115,6 +115,27 @@ echo "$out" | grep -Eq "^arm64 +aarch64 +$OURS +works" ; ok $? "status: arm64 pr
 echo "$out" | grep -Eq "^amd64 +x86_64 +native +works" ; ok $? "status: amd64 runs natively"
 echo "$out" | grep -Eq "^i386 +i386 +(native +works|no entry +-)" ; ok $? "status: i386 is native or has no entry, as exec decides"
 
+# The same as one JSON document, for scripts.
+"$MKFR" binfmt status --json > "$T_DIR/status.json"; rc=$?
+[ $rc -eq 0 ] && python3 -m json.tool "$T_DIR/status.json" >/dev/null ; ok $? "status --json | python3 -m json.tool (exit $rc)"
+OURS=$OURS DECOY=$DECOY LIVE=$live_entry python3 - "$T_DIR/status.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+assert d["mounted"] is True, d
+e = {x["name"]: x for x in d["entries"]}
+ours, decoy, live = e[os.environ["OURS"]], e[os.environ["DECOY"]], e[os.environ["LIVE"]]
+assert ours["enabled"] and ours["arches"] == ["arm64"] and ours["flags"] == "PF" and ours["check"] == "works", ours
+assert ours["interpreter"] == "/usr/bin/qemu-aarch64-static", ours
+assert decoy["arches"] == ["armhf", "armel"] and decoy["flags"] == "POF", decoy
+assert live["arches"] == [] and live["check"] is None, live
+a = {x["name"]: x for x in d["arches"]}
+assert a["arm64"]["runs_via"] == "entry" and a["arm64"]["entries"] == [os.environ["OURS"]] and a["arm64"]["works"], a["arm64"]
+assert a["amd64"]["runs_via"] == "native" and a["amd64"]["works"], a["amd64"]
+PY
+ok $? "status --json: the same entries and arches as the table"
+out=$("$MKFR" binfmt register --json arm64 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q -e "--json belongs to status" ; ok $? "--json with register is refused (exit $rc)"
+
 out=$("$MKFR" binfmt status mips 2>&1)
 echo "$out" | grep -Eq "^mips +mips +no entry" ; ok $? "status ARCH: a requested arch without an entry says 'no entry'"
 

@@ -23,12 +23,20 @@ echo "$last" | grep -q "^mkforeignroot: error: resolve: after 3 tries: http://12
 echo "$last" | diag
 host_clean "unreachable mirror" "$T_DIR/o"
 
-# A suite the mirror does not carry.
+# A suite the mirror does not carry is bad input, like a bad key: exit 2,
+# found by resolve before any package is fetched.  So is a component it
+# does not have, or a package the profile asks for that is not there.
 m=$(host_mirror)
 out=$("$MKFR" --profile armel-bookworm --set suite=jessie "$T_DIR/o" 2>&1); rc=$?
-[ $rc -eq 1 ] && echo "$out" | tail -n 1 | grep -q "resolve: $m/dists/jessie/InRelease: not found (HTTP 404)" ; ok $? "unknown suite at the mirror: one line naming the URL"
+[ $rc -eq 2 ] && echo "$out" | tail -n 1 | grep -q "resolve: --set: key 'suite': $m/dists/jessie/InRelease: not found (HTTP 404)" ; ok $? "unknown suite at the mirror: exit 2 ($rc), one line naming the key and the URL"
 echo "$out" | tail -n 1 | diag
 host_clean "unknown suite" "$T_DIR/o"
+out=$("$MKFR" --profile armel-bookworm --set components=main,nosuch "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | tail -n 1 | grep -q "key 'components': bookworm has no component 'nosuch'" ; ok $? "a component the suite lacks: exit 2 ($rc), named"
+out=$("$MKFR" --profile armel-bookworm --set packages=no-such-package-mkfr "$T_DIR/o" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | tail -n 1 | grep -q "key 'packages': package 'no-such-package-mkfr' is not in bookworm" ; ok $? "a package the suite lacks: exit 2 ($rc), named"
+echo "$out" | tail -n 1 | diag
+host_clean "unknown package" "$T_DIR/o"
 
 # A hook that others may change is never run as root: refused before
 # anything starts.

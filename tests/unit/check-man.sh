@@ -1,6 +1,8 @@
 #!/bin/sh
 # The man pages render without a single groff warning (groff -ww -z), and
-# every stage --stop-after accepts is named in mkforeignroot(1).
+# every stage --stop-after accepts is named in mkforeignroot(1), which has
+# the sections FILES, HOOKS, BUGS and the differences from debootstrap and
+# mmdebstrap, and -h and -V among its options.
 # Without groff: a SKIP, or a failure with MKFR_MUST_WORK=1.
 set -u
 src=${MKFR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -34,6 +36,17 @@ for stage in $stages; do
 		echo "ok $n - mkforeignroot(1) describes the stage $stage"
 	else
 		echo "not ok $n - mkforeignroot(1) does not describe the stage $stage"
+		failed=$((failed + 1))
+	fi
+done
+# The sections a packager and a newcomer look for, and -h/-V among the options.
+for want in '^\.SH FILES$' '^\.SH HOOKS$' '^\.SH BUGS$' '^\.SH DIFFERENCES FROM DEBOOTSTRAP AND MMDEBSTRAP$' \
+	'^\.SH EXIT STATUS$' '^\.BR \\-h ", " \\-\\-help$' '^\.BR \\-V ", " \\-\\-version$'; do
+	n=$((n + 1))
+	if grep -q -e "$want" doc/mkforeignroot.1; then
+		echo "ok $n - mkforeignroot(1) has $want"
+	else
+		echo "not ok $n - mkforeignroot(1) has no $want"
 		failed=$((failed + 1))
 	fi
 done

@@ -29,6 +29,15 @@ for f in hooks/*/* scripts/* .ci/run; do
 		failed=$((failed + 1))
 	fi
 done
+# The bash completion is sourced, not run: it has no #! line to go by.
+n=$((n + 1))
+if out=$(shellcheck -s bash completion/mkforeignroot 2>&1); then
+	echo "ok $n - shellcheck completion/mkforeignroot"
+else
+	echo "not ok $n - shellcheck completion/mkforeignroot"
+	echo "$out" | sed 's/^/# /'
+	failed=$((failed + 1))
+fi
 for f in tests/e2e/*.sh tests/unit/*.sh; do
 	n=$((n + 1))
 	if [ -x "$f" ]; then

@@ -1,6 +1,7 @@
 /* Profile parsing: syntax, every error with FILE:LINE, inheritance,
  * --set overrides, defaults, typo suggestions. */
 #include "profile/profile.h"
+#include "util/suggest.h"
 #include "tap.h"
 
 #include <dirent.h>
@@ -213,5 +214,25 @@ int main(void)
 
 	is_str(profile_key_suggest("hostnmae"), "hostname", "transposition suggestion");
 	ok(profile_key_suggest("zzzzzzzz") == NULL, "no suggestion for nonsense");
+	is_str(profile_key_suggest("squashfs"), "squashfs_compression", "the one key a word begins");
+	ok(profile_key_suggest("image") == NULL, "no suggestion when two keys begin with the word");
+
+	const char *names[] = { "armel-bookworm", "armel-jessie", "arm64-bookworm", NULL };
+	is_str(suggest_nearest("armel-bokworm", names), "armel-bookworm", "a profile name one edit away");
+	is_str(suggest_nearest("arm64", names), "arm64-bookworm", "a profile name's beginning");
+	ok(suggest_nearest("armel", names) == NULL, "a beginning of two names suggests neither");
+	ok(suggest_distance("kitten", "sitting") == 3, "Levenshtein distance");
+
+	/* profiles lists base profiles and broken ones apart from the rest. */
+	char path[600];
+	write_profile("baseonly", "suite=bookworm\ndescription=a base\n");
+	snprintf(path, sizeof(path), "%s/baseonly.profile", dir);
+	ok(profile_inspect(path, &p, &err) == 0,
+	   "a profile without arch can be inspected: %s", err.msg);
+	ok(p && profile_get(p, "arch") == NULL, "and has no arch (a base profile)");
+	profile_free(p);
+	snprintf(path, sizeof(path), "%s/typo.profile", dir);
+	ok(profile_inspect(path, &p, &err) < 0 &&
+	   strstr(err.msg, "key 'mirorr'"), "a broken one fails inspection, saying why");
 	return tap_done();
 }

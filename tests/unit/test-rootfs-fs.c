@@ -69,8 +69,10 @@ int main(void)
 	char buf[64] = "";
 	snprintf(path, sizeof(path), "%s/host/secret", base);
 	f = fopen(path, "r");
-	fgets(buf, sizeof(buf), f);
-	fclose(f);
+	if (!f || !fgets(buf, sizeof(buf), f)) /* unreadable: the is_str below fails */
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
 	is_str(buf, "host data\n", "the host file is untouched");
 	char planted[900];
 	snprintf(planted, sizeof(planted), "root%s/secret", hostdir);
@@ -80,8 +82,10 @@ int main(void)
 		   err.errnum != 0,
 	   "a write through a relative ../.. symlink stays inside (clamped at the root)");
 	f = fopen(path, "r");
-	fgets(buf, sizeof(buf), f);
-	fclose(f);
+	if (!f || !fgets(buf, sizeof(buf), f)) /* unreadable: the is_str below fails */
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
 	is_str(buf, "host data\n", "the host file is still untouched");
 
 	ok(rootfs_remove(rootfd, "/sbin", &err) == 0, "removing a symlink to a host dir works");
