@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Debian 8 (jessie) for armel, from the archive of old releases.
 # Its Release file is signed by keys now retired to the removed-keys keyring,
 # and it expired long ago, so apt inside the rootfs is told to accept it.

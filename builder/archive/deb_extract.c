@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/deb_extract.h"
 
 #include "sys/atomic_file.h"

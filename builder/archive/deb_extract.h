@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Taking one file out of a .deb without unpacking it: the .deb's ar archive
  * is read with libarchive, and its data.tar.{xz,zst,gz,bz2} member is read
  * as a second, nested archive straight from the first one, so only a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/debian_copyright.h"
 
 #include "sys/rootfs_fs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Licences from machine-readable debian/copyright files (DEP-5,
  * https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/), as
  * installed at /usr/share/doc/PACKAGE/copyright, turned into an SPDX

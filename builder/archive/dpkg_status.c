@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/dpkg_status.h"
 
 #include "sys/rootfs_fs.h"

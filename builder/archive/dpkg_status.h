@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The packages a rootfs has installed, from its dpkg database
  * (var/lib/dpkg/status), read through the rootfs-safe path: what the
  * manifest lists is what dpkg itself would report, not what we meant to

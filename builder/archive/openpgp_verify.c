@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/openpgp_verify.h"
 
 #include "sys/rootfs_fs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checking an OpenPGP clear-signed text (a Debian InRelease file) against a
  * keyring, with gpgme.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/package_set.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The exact set of packages debootstrap installs for a profile, worked out
  * from the suite's Packages indexes the way debootstrap 1.0.128 does it
  * (scripts/debian-common work_out_debs, debootstrap's finddebs phase and

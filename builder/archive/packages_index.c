@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/packages_index.h"
 
 #include "net/http_get.h"

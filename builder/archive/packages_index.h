@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A binary Packages index: fetched from dists/SUITE/COMPONENT/binary-ARCH/,
  * checked against the signed Release, decompressed while read (libarchive)
  * and parsed into one record per package stanza.  Parsing takes a stream,

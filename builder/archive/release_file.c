@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "archive/release_file.h"
 
 #include "archive/openpgp_verify.h"

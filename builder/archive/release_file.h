@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A suite's Release file: fetched as dists/SUITE/InRelease, its clear
  * signature verified (openpgp_verify.h), and only the signed text parsed.
  * Its SHA256 list is what every index downloaded afterwards is checked

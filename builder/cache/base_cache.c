@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/base_cache.h"
 
 #include "cache/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The base cache: the configured base (after debootstrap's second stage,
  * before any hook) kept as a snapshot, so that a rebuild of the same
  * base skips the first and second stage and only unpacks it.

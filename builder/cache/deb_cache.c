@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/deb_cache.h"
 
 #include "cache/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The package cache shared by every build on the machine (cache/layout.h):
  *
  *     CACHE/debs/NAME_VERSION_ARCH.deb   debootstrap's own names (':' as %3a)

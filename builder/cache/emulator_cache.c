@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/emulator_cache.h"
 
 #include "archive/deb_extract.h"

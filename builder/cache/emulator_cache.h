@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* emulator_source=mirror: a static qemu-user emulator taken from the
  * host-architecture qemu-user-static .deb of the profile's own Debian
  * mirror, for hosts that do not have (or should not use) the package.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/fetch_debs.h"
 
 #include "sys/signals.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bringing a build's packages into the shared cache (deb_cache.h): the
  * ones already there and intact are kept, the others are downloaded in
  * parallel (parallel_fetch.h) from the mirror the Packages records came

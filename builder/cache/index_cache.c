@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/index_cache.h"
 
 #include "cache/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The verified indexes of one suite of one archive, online or offline:
  * the one way a build (and the emulator taken from the mirror) obtains a
  * Release file and Packages indexes.

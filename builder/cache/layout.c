@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/layout.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one place that knows how cache_dir is laid out.  Every path below
  * cache_dir is spelled here and nowhere else (tests/unit/check-layers.sh
  * checks it):

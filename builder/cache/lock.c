@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/lock.h"
 
 #include "cache/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The cache's lock protocol, one for all of cache_dir:
  *
  *   CACHE/.in-use   flock: held shared by every process that reads or adds

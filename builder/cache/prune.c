@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cache/prune.h"
 
 #include "cache/base_cache.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the cache holds, and trimming it by last use (`mkforeignroot cache
  * list|prune`).  Builds mark what they use (a .deb's mtime, a base entry's
  * key file, an emulator's directory); prune removes what none used for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `mkforeignroot [build] --profile NAME [options] OUT`: the build itself,
  * the pipeline of pipeline/pipeline.h. */
 #include "cli/commands.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `mkforeignroot cache list|prune`: the command line and the report;
  * cache/prune.h does the work. */
 #include "cache/base_cache.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `profiles`, `keys`, `arches`: what a build can be asked for, as text for
  * people or (--json) one JSON document for scripts. */
 #include "cache/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* `mkforeignroot oci-index OUT IMAGE...`: several OCI image layouts (one
  * architecture each, as format=oci writes them) combined into one layout
  * whose index lists every platform, so one tag serves them all.  OUT

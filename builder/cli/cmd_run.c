@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run: everything happens in a private mount namespace of this process, so
  * every mount (the tmpfs holding the staged emulator, /proc, /sys, /dev,
  * resolv.conf, --bind directories) disappears when we exit, however we

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The subcommands, one file each (cmd_NAME.c); main.c's table lists them.
  * Each takes the command line from its own name on (argv[0] is "run",
  * "binfmt", ...) and returns the exit status: only main() exits.

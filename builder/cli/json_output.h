@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --json of the listing commands (profiles, keys, arches, cache list,
  * binfmt status): one JSON document on standard output, for image
  * factories and scripts; the text output stays the one for people.

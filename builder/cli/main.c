@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkforeignroot: the command table.  Only this program's main() decides how
  * it exits; each subcommand lives in its own cmd_*.c (cli/commands.h). */
 #include "cli/commands.h"

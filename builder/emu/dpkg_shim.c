@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkforeignroot-dpkg-shim: unpack=native's stand-in for dpkg, dpkg-deb and
  * the helpers they run, inside a foreign rootfs during the second stage
  * (pipeline/native_unpack.c).

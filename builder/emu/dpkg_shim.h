@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unpack=native (pipeline/native_unpack.c): where things are inside the
  * target while the second stage runs.  Shared by the shim program
  * (dpkg_shim.c, static, run inside the rootfs) and the code that stages it. */

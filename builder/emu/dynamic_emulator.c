@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/dynamic_emulator.h"
 
 #include "emu/host_program.h"

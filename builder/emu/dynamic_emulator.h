@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qemu=dynamic: make the host's shared qemu-<t> (Debian's qemu-user) run
  * inside a foreign rootfs.
  *

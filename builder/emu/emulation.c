@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/emulation.h"
 
 #include "emu/dynamic_emulator.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Making a foreign rootfs's programs runnable: for a build's emulated steps
  * (second stage, hooks) and for `mkforeignroot run`.
  *

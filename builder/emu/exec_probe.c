@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/exec_probe.h"
 
 #include "emu/tiny_elf.h"

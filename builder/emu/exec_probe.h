@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running an architecture's tiny program (tiny_elf.h) for real, to learn
  * whether this kernel can execute that architecture's binaries right now,
  * natively or through binfmt_misc: the kernel's answer, not a guess. */

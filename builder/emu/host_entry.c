@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/host_entry.h"
 
 #include "emu/exec_probe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A binfmt_misc entry of the host's own that already runs a foreign
  * architecture's programs inside any chroot: flag F, so the kernel opened
  * its interpreter when it was registered and needs nothing in the rootfs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/host_program.h"
 
 #include "sys/rootfs_fs.h"

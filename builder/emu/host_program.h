@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host programs made to run inside a foreign rootfs, where none of the
  * host's libraries or its ELF loader exist: the program, the loader it
  * names (PT_INTERP) and every library `ld.so --list` resolves for it are

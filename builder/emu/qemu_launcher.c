@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mkforeignroot-qemu-launcher: the binfmt_misc interpreter for qemu=dynamic.
  *
  * Installed in a rootfs as STAGE/qemu-<t>; the kernel runs it for every

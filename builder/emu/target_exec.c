@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/target_exec.h"
 
 #include "sys/rootfs_fs.h"

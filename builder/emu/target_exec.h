@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Really executing one binary inside the target, to learn whether (and
  * why not) target binaries run: the kernel's answer, not a guess by name. */
 #ifndef MKFR_TARGET_EXEC_H

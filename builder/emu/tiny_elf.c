@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "emu/tiny_elf.h"
 
 #include <errno.h>

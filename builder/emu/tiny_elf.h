@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The smallest program of a Debian architecture: a static ELF executable,
  * built in memory, whose only job is to exit with a given status through
  * the Linux exit system call.

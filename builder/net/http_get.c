@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/http_get.h"
 
 #include "sys/atomic_file.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Downloading one URL (libcurl): to a file that appears only when complete
  * and verified, to an open file, or to memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/parallel_fetch.h"
 
 #include "net/http_get.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Many verified downloads at once (libcurl multi), for the .debs of a build.
  *
  * Each file is received into a temporary file in its destination's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/image_fs.h"
 
 #include "sys/signals.h"

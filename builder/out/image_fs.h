@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Filesystem images of a finished tree, made by the filesystems' own
  * tools from the directory: `mke2fs -d` (ext4), `mksquashfs`, `mkfs.erofs`.
  * No loop device, no mount: each tool writes the image file itself.

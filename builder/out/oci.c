@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/oci.h"
 
 #include "sys/signals.h"

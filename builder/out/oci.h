@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OCI image layouts (image-spec 1.0): a finished rootfs as a one-layer
  * container image, and several single-architecture layouts combined into
  * one multi-platform index.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/output_format.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What OUT becomes: the rootfs directory itself, a tarball of it, a
  * filesystem image made from it, or an OCI image layout.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/parallel_gzip.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A gzip stream compressed on every core (zlib and threads, pigz's method).
  *
  * The input is cut into blocks of PGZIP_BLOCK bytes; each block is deflated

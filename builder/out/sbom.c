@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/sbom.h"
 
 #include "util/alloc.h"

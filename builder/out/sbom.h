@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Software bills of materials of a built image: SPDX 2.3 JSON and
  * CycloneDX 1.5 JSON, from what the manifest records (json-c writes them,
  * so every name and version is escaped correctly).

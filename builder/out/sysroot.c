@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/sysroot.h"
 
 #include "sys/rootfs_fs.h"

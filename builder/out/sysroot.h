@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sysroot=yes: a rootfs a cross compiler can use as --sysroot.
  *
  * On the build host the rootfs is not "/", so an absolute symlink in it

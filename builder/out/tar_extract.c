@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/tar_extract.h"
 
 #include "sys/signals.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unpack a tarball written by tar_writer.h into a directory, as root:
  * owners by number, modes, mtimes, device nodes, hard links and extended
  * attributes (file capabilities) restored.  Used for base cache snapshots,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/tar_writer.h"
 
 #include "out/parallel_gzip.h"

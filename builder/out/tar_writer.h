@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stream a directory tree into a pax tarball (libarchive).
  *
  * What is kept: numeric owners (never names: the host's user database is not

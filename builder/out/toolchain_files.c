@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/toolchain_files.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The two files that make a sysroot usable from a cross build: a CMake
  * toolchain file and a pkg-config wrapper, both naming the sysroot by its
  * absolute path (OUT).  Debian's cross compilers are named after the GNU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "out/zstd_stream.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A zstd stream on every core, in bounded memory, the same bytes on any
  * machine (libzstd's own multi-threaded mode, used directly).
  *

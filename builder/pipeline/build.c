@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The build state: its one setup and its one release, and what several
  * stages share (blocking services in the target). */
 #include "pipeline/build.h"

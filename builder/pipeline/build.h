@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One build: everything the stages share.  Stages read the resolved
  * profile and fill in what later stages and the undo functions need; the
  * fields are grouped by the stage that fills them.  build_init() and

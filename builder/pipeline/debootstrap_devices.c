@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pipeline/debootstrap_devices.h"
 
 #include <sys/stat.h>

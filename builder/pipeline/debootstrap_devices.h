@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The device nodes debootstrap's first stage makes in /dev when it runs as
  * root (its functions' setup_devices_simple, debootstrap 1.0.128; the same
  * set as mmdebstrap's @devfiles): every one 0666, owned by root.

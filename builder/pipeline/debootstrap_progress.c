@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pipeline/debootstrap_progress.h"
 
 #include "sys/spawn.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading debootstrap's output: a one-line progress display from its
  * "I: ..." lines, and a one-line failure reason from its "E: ..." line. */
 #ifndef MKFR_DEBOOTSTRAP_PROGRESS_H

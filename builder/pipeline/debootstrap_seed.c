@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pipeline/debootstrap_seed.h"
 
 #include "sys/atomic_file.h"

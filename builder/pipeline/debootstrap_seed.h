@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What `debootstrap --make-tarball` would pack, put into the target by us
  * (the fetch stage), so that `debootstrap --foreign --unpack-tarball` given
  * an empty tarball goes straight to unpacking: it neither downloads nor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pipeline/host_check.h"
 
 #include "emu/exec_probe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checks of the build host, done by the plan stage before anything changes:
  * each failure is one line that says what to do. */
 #ifndef MKFR_HOST_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "pipeline/native_unpack.h"
 
 #include "cache/deb_cache.h"

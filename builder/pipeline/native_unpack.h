@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unpack=auto|native|emulated: who unpacks the packages of the second stage.
  *
  * In a minbase second stage about 43 of ~70 s went to dpkg decompressing and

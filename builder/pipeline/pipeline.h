@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The build pipeline: an ordered table of stages (pipeline.c).  A stage is
  * a name, a run function and an undo function.  Before a stage runs, its
  * undo is pushed onto one stack; after the last stage, or at the first

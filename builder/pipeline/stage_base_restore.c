@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* base_restore: is this exact base in the base cache (cache/base_cache.h)?
  *
  * With the package set known (resolve), the key of the configured base is

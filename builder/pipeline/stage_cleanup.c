@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cleanup: run the hooks (shipped ones, then the profile's) while emulation
  * still works, then remove everything the build put into the target: the
  * staged emulator and /debootstrap, policy-rc.d if we added it, our binfmt

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fetch: every .deb of the resolved set into the shared cache (downloaded
  * in parallel where missing, each verified before it gets its name there:
  * cache/fetch_debs.h), then into the target together with the apt lists

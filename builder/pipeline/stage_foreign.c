@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* foreign: debootstrap's first stage, which unpacks the base packages
  * without running any target binary.  The fetch stage put the verified
  * .debs, apt lists and package lists in place, so it downloads nothing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inventory and manifest: OUT.manifest.json (or the `manifest` key's path;
  * manifest=no: none) records what was built from what, for audits and
  * reproducibility checks: the tool, the resolved profile with where each

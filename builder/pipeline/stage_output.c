@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* output: the finished rootfs appears at OUT in one rename(2), so OUT is
  * either absent or complete, never half written.  A directory is the work
  * directory renamed; every other format (tarball, filesystem image, OCI

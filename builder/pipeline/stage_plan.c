@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* plan: resolve the profile, check the host, print what will happen, and
  * create the work directory next to OUT.  --dry-run stops here. */
 #include "cache/layout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resolve: what the rootfs will be made of, from verified indexes only.
  *
  * The suite's signed Release (InRelease, or Release + Release.gpg) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sbom: OUT.spdx.json and OUT.cdx.json (sbom=spdx,cyclonedx or --sbom),
  * from what the manifest records: the packages dpkg lists as installed,
  * each with its source package, the SHA-256 of the .deb the fetch stage

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* scratch: where the rootfs is built, decided once the package set is
  * known (after resolve, before anything is written into WORK).
  *

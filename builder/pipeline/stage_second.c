@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* second: debootstrap's second stage (unpack and configure every package),
  * under emulation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* setup_qemu: make target programs runnable for the rest of the build.
  * Stage the emulator under TARGET/debootstrap/qemu/ as the profile's qemu
  * mode says, register our binfmt_misc entry (in the host's binfmt_misc only

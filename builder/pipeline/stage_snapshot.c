@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* snapshot: after second and before any hook, the base of a build that
  * missed the base cache (stage_base_restore.c) is kept there: the tree as
  * debootstrap left it, without what is ours (/debootstrap with the staged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sysroot (sysroot=yes only): after the hooks, before output, make the
  * rootfs usable as a cross compiler's --sysroot: every absolute symlink
  * becomes relative (sysroot.h says why), and OUT.toolchain.cmake and an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every stage of the pipeline, one file each (stage_NAME.c), in the order
  * pipeline.c runs them; and what --dry-run prints of them. */
 #ifndef MKFR_STAGES_H

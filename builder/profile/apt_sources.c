@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "profile/apt_sources.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The Debian mirror the host's apt already uses: the default for `mirror`,
  * so shipped profiles name no mirror host. */
 #ifndef MKFR_APT_SOURCES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading and resolving profiles: key=value lines, `inherit=`, `--set`. */
 #include "profile/profile.h"
 

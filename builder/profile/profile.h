@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Profiles: plain key=value files, resolved into one table of values.
  *
  * Resolution order (later wins): the inherited profile chain (`inherit=`,

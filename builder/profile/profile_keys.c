@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one table of profile keys: type, default, whether required, and the
  * line of documentation shown by `mkforeignroot keys` and in the man page. */
 #include "profile/profile.h"

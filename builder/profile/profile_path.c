@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Finding profiles: the search path, "shipped:NAME", and `mkforeignroot
  * profiles`. */
 #include "profile/profile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/atomic_file.h"
 
 #include "util/alloc.h"

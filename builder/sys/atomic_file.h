@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writing a file so that it appears whole or not at all: the content goes
  * to an unnamed file in the destination directory (O_TMPFILE; a hidden
  * ".NAME.XXXXXX.part" where the filesystem lacks it), is fsynced, and is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/binfmt.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* binfmt_misc: building register lines, registering and removing entries,
  * and reading what is registered.  Facts: shared/reference/binfmt.md.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/chroot_mounts.h"
 
 #include "sys/rootfs_fs.h"

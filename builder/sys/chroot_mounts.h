@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kernel filesystems a chroot into a rootfs needs, mounted by PID 1 of
  * a private PID namespace (a spawn `setup` callback) while it is still the
  * host's root (or root of a rootless build's namespace): /proc for that PID

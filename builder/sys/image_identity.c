@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/image_identity.h"
 
 #include "sys/rootfs_fs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who and where a session inside an image is: the image's own host name
  * (/etc/hostname) and its users (/etc/passwd, /etc/group), as `run` needs
  * them for its UTS namespace and for --user.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/mounts.h"
 
 #include "util/alloc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading this process's mount table and unmounting what lies below a
  * directory (deepest first). */
 #ifndef MKFR_MOUNTS_H

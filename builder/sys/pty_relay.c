@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/pty_relay.h"
 
 #include "sys/signals.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A console of its own for a command started at a terminal (`run` at a
  * terminal), as systemd-nspawn --console=interactive and machinectl shell
  * give one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/rootfs_fs.h"
 
 #include "util/alloc.h"

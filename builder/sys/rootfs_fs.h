@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* File operations inside a rootfs that cannot escape it.
  *
  * A rootfs is untrusted data: any path component may be a symlink that points

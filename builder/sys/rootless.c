@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/rootless.h"
 
 #include "sys/spawn.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rootless builds: an ordinary user becomes root of a user namespace of
  * its own, in which uid and gid 0 are the user itself and 1..65535 come
  * from its subordinate ranges (sys/subid.h), as in rootless podman and

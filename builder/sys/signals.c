@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/signals.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SIGINT/SIGTERM/SIGHUP: remember the signal, pass SIGTERM on to the running
  * child's process group, and let the pipeline unwind.  Nothing else happens
  * in the handler (only async-signal-safe calls). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/spawn.h"
 
 #include "sys/pty_relay.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Running child programs: argv arrays only (no shell ever sees a profile
  * value), a whitelisted environment, CLOEXEC everywhere, output captured
  * line by line, and on interruption SIGTERM then SIGKILL to the child's

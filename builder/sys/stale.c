@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/stale.h"
 
 #include "sys/binfmt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cleaning up after a run that was SIGKILLed (or lost power).
  *
  * Everything a run leaves on disk carries its pid in its name:

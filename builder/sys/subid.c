@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/subid.h"
 
 #include "util/cleanup.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Subordinate ids: the ranges of uids and gids an administrator has
  * delegated to a user in /etc/subuid and /etc/subgid (subuid(5)), which
  * newuidmap(1) and newgidmap(1) map into the user namespaces that user

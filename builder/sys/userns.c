@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "sys/userns.h"
 
 #include <errno.h>

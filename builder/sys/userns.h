@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* User namespaces with an identity mapping, for running emulated programs
  * with a binfmt_misc instance of their own (Linux >= 6.7).
  *

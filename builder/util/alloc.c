@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/alloc.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory: allocation never fails for a caller (util/README.md, "Out of
  * memory").  Each x* function is its libc namesake that, instead of
  * returning NULL or -1, prints one line and aborts the program.

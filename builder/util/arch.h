@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Debian architecture -> qemu-user target, with the binfmt_misc magic/mask
  * that selects that target's ELF binaries.  Data from QEMU's
  * scripts/qemu-binfmt-conf.sh and mmdebstrap's deb2qemu table (see

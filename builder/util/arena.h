@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Strings that live and die together: allocated from large blocks, freed
  * all at once.  A Debian Packages index is ~60,000 stanzas of short
  * strings; one malloc each costs as much again in allocator overhead as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scope-bound ownership helpers (the crun/systemd idiom).
  *
  * Every resource has one owner: a variable declared with one of these

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where shipped data (profiles, hooks) lives: the installed data directory,
  * or the source tree when the binary runs from its build tree. */
 #ifndef MKFR_DATADIRS_H

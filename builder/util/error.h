@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The error convention (written down once, as crun does).
  *
  * A library-style function returns int: >= 0 on success, -1 on failure.  On

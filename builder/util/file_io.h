@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole files and paths on the host (never inside a rootfs: those go
  * through sys/rootfs_fs.h, which cannot be led out of the rootfs by a
  * symlink).  Writing a file so that it appears whole is sys/atomic_file.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/hostname.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Host names, checked once for every place that takes one: the profile's
  * `hostname` key (written to the image's /etc/hostname) and the name a
  * `run` gives its UTS namespace (the image's /etc/hostname, or

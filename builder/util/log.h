@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Messages for the user, on stderr.
  *
  * Normal messages are single lines prefixed "mkforeignroot: ".  On a terminal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/number.h"
 
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole numbers from text that someone else wrote (indexes, Release
  * files, the command line): digits only, no sign, no blanks, no overflow.
  * strtoull alone accepts "-1" (as UINT64_MAX), "+7" and " 7", and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/progress.h"
 
 #include "util/log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* --progress=json: the build's progress for machines, one JSON object a
  * line on a file descriptor (stderr, or the --progress-fd the caller
  * opened for us), so an image factory can show or record it without

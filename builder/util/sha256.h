@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 (libgcrypt) with lowercase hex output, the form Debian's Release
  * and Packages files use.  The first call initialises libgcrypt once, as its
  * manual requires of a program that uses it directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* NULL-terminated, heap-owned string vectors (argv arrays, lists).
  * Allocation aborts on failure (util/alloc.h): no result needs checking. */
 #ifndef MKFR_STRV_H

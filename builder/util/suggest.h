@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* "Did you mean ...?": the nearest of some known names to a word the
  * user typed (a profile key, a profile name, a command). */
 #ifndef MKFR_SUGGEST_H

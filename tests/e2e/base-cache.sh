@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The base cache for real: a cold armel build keeps its configured base; the
 # same build again unpacks it and runs no debootstrap, and its rootfs equals
 # the cold one (listing, contents, capabilities, hard links) and works

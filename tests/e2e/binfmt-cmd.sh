@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `mkforeignroot binfmt status|register|unregister` on the host: our entry
 # comes, works and goes; every other entry - whatever the host had, and a
 # Debian-style qemu-arm decoy this test registers under a foreign name - is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The default build on Linux >= 6.7: binfmt=private.  Build arm64-bookworm
 # while (1) a snapshot of the host's binfmt_misc is taken every second and
 # must never differ from before, and (2) a loop on the host keeps running an

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The real thing, the other way: build armel-bookworm (minbase) with
 # binfmt=global and the emulator taken from the mirror (the host's own is
 # hidden behind an empty search path), while

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The CI job files under doc/ci/ (GitLab CI, GitHub Actions) are what a
 # newcomer copies, so they must work: each is parsed as its runner would
 # (tests/helpers/ci-example-steps: Debian image, privileged container, the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The command line and the plan stage, without downloading anything:
 # listing, dry-run, profile errors, refusals.  Each refusal leaves nothing.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # emulator_source=mirror against the host's real Debian mirror: fetch
 # qemu-user-static for the host, take qemu-aarch64-static out of it into a
 # private cache, reuse it, and notice when the cached binary or .deb is

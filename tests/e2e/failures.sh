@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Failure paths that reach debootstrap or the hooks: each gives one clear
 # line, a non-zero exit, and leaves no OUT, no work dir, no mount and no
 # binfmt_misc entry behind.

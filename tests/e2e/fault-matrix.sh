@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Faults at every point of a build, each of which must leave the host as it
 # was: no mount, no binfmt_misc entry, no work directory, no target alias,
 # no scratch space in the cache, no OUT, and one line saying why.

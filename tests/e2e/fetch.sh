@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The fetch stage for real: a cold first stage fills the cache; an offline
 # build against a mirror where nothing listens succeeds from it; signatures,
 # Valid-Until and broken downloads (through tests/helpers/fault-proxy) fail

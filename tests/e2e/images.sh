@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Images, containers and SBOMs for image factories, from real armel (and
 # one arm64) bookworm builds sharing one SOURCE_DATE_EPOCH: a directory
 # build is the reference, then each format is a base-cache hit of the same

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Signals: SIGINT during the second stage of a default (binfmt=private) build
 # unwinds within 30 s and leaves the host clean; a SIGKILLed binfmt=global
 # run leaves its host entry, which the next run removes.

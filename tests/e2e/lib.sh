@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the end-to-end tests (sourced; TAP output).
 #
 # Every test: prints TAP, keeps its files under one temp dir, and removes

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Tarball output for image factories: armel-bookworm built twice in full as
 # a reproducible tarball (same SOURCE_DATE_EPOCH: byte-identical; the first
 # in memory, scratch=auto, the second on disk, scratch=disk), then

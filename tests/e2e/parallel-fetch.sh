@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The parallel .deb fetch and the shared cache against the host's real
 # Debian mirror: ~20 arm64 packages into an empty cache, then again (nothing
 # downloaded), then through tests/helpers/fault-proxy breaking chosen files

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # --progress=json for real: a cold first stage (so the fetch downloads and
 # debootstrap extracts) with the JSON lines on a descriptor of their own,
 # read back by the example consumer scripts/progress-json --check and by

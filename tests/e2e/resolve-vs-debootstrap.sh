@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The fetch stage's resolver (package_set.c) against debootstrap itself:
 # for each variant, and with --include/--exclude, the names our resolver
 # picks from the host's real mirror must be exactly the ones

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Builds without root (issue 15): an ordinary user with subordinate id
 # ranges, made by this test and removed at exit, builds armel-bookworm as
 # a reproducible tarball in its own cache (every stage for real: no base

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `run` as a console (issue #18): at a terminal, driven by tmux on a
 # private server, the command gets a terminal of the run's own devpts
 # (tty, /dev/tty, Ctrl-C, Ctrl-Z, window size, the user's terminal modes

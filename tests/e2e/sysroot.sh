@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # sysroot=yes for real: build armel-bookworm with zlib1g-dev, then
 # cross-compile against it with Debian's arm-linux-gnueabi-gcc (the host has
 # no armel zlib, so a working link proves the sysroot's was used), once by

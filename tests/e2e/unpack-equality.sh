@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # unpack=native against unpack=emulated: the same rootfs, or it is a bug.
 #
 # For armel-bookworm, arm64-bookworm, s390x-bookworm (big-endian) and

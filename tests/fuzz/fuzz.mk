@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The fuzz targets, built with clang, libFuzzer, ASan and UBSan against the
 # sources of libmkfr.a compiled again the same way (the gcc-built libmkfr.a
 # has no coverage instrumentation).  scripts/fuzz runs this with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes reading binfmt_misc entries and matching headers against them.
  *
  * The input is (1) a kernel-escaped magic string for binfmt_decode,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes taking one file out of a .deb (deb_extract_file): the input is
  * written as a .deb in the scratch directory and the fixed member
  * usr/bin/mkfr-fuzz is extracted to a file beside it (a symlink or hard

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes the dpkg status reader the manifest uses (dpkg_status_parse),
  * the input being the file, read through fmemopen as a FILE stream.
  *

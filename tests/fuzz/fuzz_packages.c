@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes the Packages index parser and debootstrap's package-set resolver.
  *
  * The input is split at lines "%%" into: the first component's Packages

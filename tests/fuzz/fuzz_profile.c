@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes profile_load with an inheritance chain and --set values.
  *
  * The input is split at lines "%%" into a parent profile, a child profile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes the Release file parser and the clear-signed text reader.
  *
  * The input is parsed as a Release file (release_file_parse), then taken

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes sysroot=yes's link rewriting.
  *
  * The input is lines.  The first two are a directory (relative to the

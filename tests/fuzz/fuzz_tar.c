@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fuzzes unpacking a tarball into a root (tar_extract_tree, as the base
  * cache restores its snapshots): the input is written as a tarball (any
  * compression libarchive reads) and unpacked into a fresh, empty

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the fuzz targets share: one scratch directory per process, files
  * written from the input, trees removed between inputs, the input split
  * into parts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test driver for fetch_debs() and the shared cache: the e2e test's way in,
  * until the fetch stage calls it.
  *

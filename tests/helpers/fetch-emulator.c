@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test driver for emulator_cache_obtain(): the e2e test's way in to
  * emulator_source=mirror without a whole build.  Prints the emulator's path.
  *

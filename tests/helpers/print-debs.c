@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test driver for package_set_resolve() on a real mirror: our answer to
  * `debootstrap --print-debs`, one name a line, for the e2e test to compare.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tiny-elf ARCH STATUS FILE: write ARCH's smallest program (it exits with
  * STATUS) to FILE, mode 0755.  For the e2e tests, which need a foreign
  * binary on the host before any rootfs exists. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The bash completion (completion/mkforeignroot), driven the way bash
 # drives it: COMP_WORDS split as bash splits them (with '=' a word of its
 # own), the function `complete -p` names, COMPREPLY read back.  Against

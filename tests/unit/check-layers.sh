@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The layering of builder/ (README, "Architecture"): a file includes
 # headers of its own folder and of the folders below it in this order,
 # never one above.  One assertion per source file, so a new file is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The man pages render without a single groff warning (groff -ww -z), and
 # every stage --stop-after accepts is named in mkforeignroot(1), which has
 # the sections FILES, HOOKS, BUGS and the differences from debootstrap and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs shellcheck on every shell script we ship or run: the hooks installed with
 # the program, scripts/ and CI's entry point.  One assertion per script.
 # Then every test script is executable (a fresh clone has git's mode, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading the JSON documents a test made: the value at a dotted path
  * ("manifests.0.platform.variant": object keys, array indexes). */
 #ifndef MKFR_TAP_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Minimal TAP producer for the unit tests (automake's tap-driver reads it). */
 #ifndef MKFR_TAP_H
 #define MKFR_TAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Finding the host's Debian mirror in one-line and deb822 apt sources. */
 #include "profile/apt_sources.h"
 #include "tap.h"

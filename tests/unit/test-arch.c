@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The arch table against shared/reference/binfmt.md's suggested assertions. */
 #include "util/arch.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The base cache on its own: what changes the key and what does not, and an
  * entry's life (store, lookup marks it used, list, remove) in a cache
  * directory of the test's.  Needs root (the snapshot keeps owners). */

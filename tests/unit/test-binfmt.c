@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The register-line builder, entry-name rules and reading entries. */
 #include "sys/binfmt.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The shared package cache with local files (no network): intact, truncated,
  * altered and missing files; per-file locks between two processes; a
  * corrupt file replaced by another build while we looked; the directory

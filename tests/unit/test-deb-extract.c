@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Taking one file out of a .deb built here with dpkg-deb: regular file,
  * symlinks (relative, absolute, dangling, chained), missing member, and a
  * truncated package. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Downloads through file:// URLs (no network): atomic placement, checksum
  * and size verification, clear errors, nothing left behind on failure. */
 #include "net/http_get.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Image building blocks without a build: sizes as profiles write them, the
  * ext4 size and inode count for a measured tree and a headroom, UUIDs
  * derived from a seed, and the tool lookup that names the Debian package

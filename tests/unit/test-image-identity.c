@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What `run` takes from an image: its host name and its users, read
  * rootfs-safely (an /etc/passwd that is an absolute symlink must resolve
  * inside the image, never to the host's), and the host-name check. */

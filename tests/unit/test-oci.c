@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OCI layouts without a build: the platform of each Debian architecture,
  * a layout written from a small tree (every blob named by its SHA-256, the
  * config's diff_id the digest of the uncompressed layer, the same bytes

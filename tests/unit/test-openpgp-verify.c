@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Clear-signature verification against throwaway keys made here with gpg:
  * good signature accepted, wrong keyring and altered text refused with the
  * keyring named, keyring directories and keybox files.  Every GnuPG home

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The package set debootstrap would install, on small hand-written indexes:
  * each expectation is what debootstrap 1.0.128's --print-debs gives for the
  * same indexes (see package_set.h for the rules). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* deb822 stanza parsing of a Packages index, and .deb file names. */
 #include "archive/packages_index.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The parallel gzip writer: for inputs around its block size (empty, one
  * byte, a block less one, one, one more, many) of text and of random
  * bytes, zlib's gunzip gives back the input, the stream is one gzip member

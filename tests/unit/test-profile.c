@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Profile parsing: syntax, every error with FILE:LINE, inheritance,
  * --set overrides, defaults, typo suggestions. */
 #include "profile/profile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Release parsing, RFC 2822 dates and the Valid-Until check, on fixed text. */
 #include "archive/release_file.h"
 #include "util/strv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rootfs-safe operations: symlinks inside the rootfs that point at the host
  * must never lead a write or a delete out of it. */
 #include "sys/rootfs_fs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SBOM building blocks, without a build: purl encoding, the DEP-5 ->
  * SPDX licence table (and what it refuses to guess), a copyright file's
  * expression, and the shape of both documents made from a hand-written

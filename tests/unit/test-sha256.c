@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 against the FIPS 180-2 test vectors, whole and incremental. */
 #include "util/sha256.h"
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading /etc/subuid and /etc/subgid (sys/subid.h) from files standing in
  * for them: by name and by uid, the first range large enough, malformed
  * and overflowing lines passed over, a missing file, and the free start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sysroot=yes building blocks: relative link targets, the in-place rewrite
  * (which must never follow a link out of the tree), the dpkg status reader
  * the manifest uses, and the toolchain files' quoting. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tarball writer on a small tree with every kind of file a rootfs has:
  * read back with libarchive and extracted by GNU tar, written twice by two
  * processes seconds apart (same bytes), with each compressor, and the

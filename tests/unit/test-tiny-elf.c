@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tiny per-architecture programs: each header matches exactly one qemu
  * binfmt_misc row (the architecture's own), and each program really exits
  * with the status asked for when qemu-user runs it. */

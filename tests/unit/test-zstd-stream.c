@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The zstd stream: for inputs of no byte, one byte, a job less one, one
  * job and one byte more, and many jobs of text and of random bytes,
  * zstd's decoder gives back the input and checks the frame's checksum,
