@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The layering of builder/ (README, "Architecture"): a file includes
+# The layering of builder/ (doc/ARCHITECTURE.md): a file includes
 # headers of its own folder and of the folders below it in this order,
 # never one above.  One assertion per source file, so a new file is
 # checked as soon as it exists.  Also: every path inside cache_dir is
