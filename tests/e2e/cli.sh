@@ -28,7 +28,7 @@ out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" --dry-run --profile armel-bookworm "$T_
 [ $rc -eq 2 ] && echo "$out" | grep -q "inheritance loop: .* (for the shipped profile of that name, write inherit = shipped:armel-bookworm)" ; ok $? "a user profile inheriting its own name: exit 2, pointing at shipped:NAME"
 sed -i 's/^inherit = armel-bookworm$/inherit = shipped:armel-bookworm/' "$user_profiles/armel-bookworm.profile"
 out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" --dry-run --profile armel-bookworm "$T_DIR/o" 2>&1); rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q "hostname  *= board .*armel-bookworm.profile:3" && echo "$out" | grep -q "arch  *= armel .*/profiles/armel-bookworm.profile:3" ; ok $? "inherit = shipped:armel-bookworm: the user's keys over the shipped profile's"
+[ $rc -eq 0 ] && echo "$out" | grep -q "hostname  *= board .*armel-bookworm.profile:3" && echo "$out" | grep -q "arch  *= armel .*/profiles/armel-bookworm.profile:4" ; ok $? "inherit = shipped:armel-bookworm: the user's keys over the shipped profile's"
 out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" --dry-run --profile shipped:armel-bookworm "$T_DIR/o" 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q "hostname  *= localhost  *# default" ; ok $? "--profile shipped:armel-bookworm is the shipped one, whatever the user has"
 out=$(XDG_CONFIG_HOME=$T_DIR/xdg "$MKFR" profiles)
