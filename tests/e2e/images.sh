@@ -47,7 +47,7 @@ refused "format=ext4 named by OUT's suffix, PATH lacking mke2fs: names e2fsprogs
 	'e2fsprogs' -- PATH=/nonexistent "$MKFR" "${profile[@]}" "$T_DIR/r.ext4"
 refused "format=oci for an architecture OCI has no name for (alpha)" \
 	'OCI has no platform name for alpha' -- "$MKFR" "${profile[@]}" --set arch=alpha --format oci "$T_DIR/r.oci"
-refused "--sbom with an unknown document" "key 'sbom'" -- "$MKFR" "${profile[@]}" --sbom spdx,swid "$T_DIR/r"
+refused "--sbom with an unknown document" "--sbom: bad value 'spdx,swid'" -- "$MKFR" "${profile[@]}" --sbom spdx,swid "$T_DIR/r"
 refused "image_size that is not a size" "key 'image_size'" -- "$MKFR" "${profile[@]}" --set image_size=big "$T_DIR/r.ext4"
 "$MKFR" "${profile[@]}" --dry-run --sbom spdx "$T_DIR/r.sqfs" > "$T_DIR/plan.out" 2>&1
 grep -q 'output .*squashfs by .*mksquashfs, times clamped to 1700000000' "$T_DIR/plan.out" &&

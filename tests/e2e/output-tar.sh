@@ -18,7 +18,7 @@ profile=(--profile armel-bookworm --set packages=iputils-ping,libcap2-bin)
 
 # ---- plan: refusals, exit 2, nothing created --------------------------------
 "$MKFR" "${profile[@]}" --format zip "$T_DIR/out" > "$T_DIR/plan.out" 2>&1; rc=$?
-[ "$rc" -eq 2 ] && grep -q "key 'format'" "$T_DIR/plan.out" ; ok $? "an unknown format is refused at plan time (exit $rc)"
+[ "$rc" -eq 2 ] && grep -q -- "--format: bad value 'zip'" "$T_DIR/plan.out" ; ok $? "an unknown format is refused at plan time (exit $rc)"
 touch "$T_DIR/exists.tar"
 "$MKFR" "${profile[@]}" "$T_DIR/exists.tar" > "$T_DIR/plan.out" 2>&1; rc=$?
 [ "$rc" -eq 2 ] && [ ! -s "$T_DIR/exists.tar" ] ; ok $? "an existing tarball OUT is refused, untouched (exit $rc)"
