@@ -36,7 +36,7 @@ refused() { # DESC PATTERN -- ENV... CMD...
 	local desc=$1 pat=$2 rc
 	shift 3
 	env "$@" > "$T_DIR/plan.out" 2>&1; rc=$?
-	[ "$rc" -eq 2 ] && grep -qE "$pat" "$T_DIR/plan.out" &&
+	[ "$rc" -eq 2 ] && grep -qE -e "$pat" "$T_DIR/plan.out" &&
 		[ -z "$(ls -A "$T_DIR" | grep -v -e '^cache$' -e '\.out$')" ]
 	ok $? "$desc (exit $rc)"
 	[ "$rc" -eq 2 ] || tail -n 3 "$T_DIR/plan.out" | diag
