@@ -181,6 +181,16 @@ as_argv "$rl_user" "$SYS_PATH"
 "${AS[@]}" "$MKFR" "${profile[@]}" "$U/rootless.tar" > "$U/rootless.out" 2>&1 &
 build_pid=$!
 T_PIDS="$T_PIDS $build_pid"
+# Until its exec the background job is the test's own shell, then setpriv
+# (root, dropping to the user), then env: the test's launcher, not the
+# build.  Sampling starts once the job is mkforeignroot itself (caught
+# before that, the forked shell showed up as a uid 0 "rootless.sh").
+mkfr_exe=$(readlink -f "$MKFR")
+for _ in $(seq 1 1000); do
+	[ "$(readlink "/proc/$build_pid/exe" 2>/dev/null)" = "$mkfr_exe" ] && break
+	kill -0 "$build_pid" 2>/dev/null || break
+	sleep 0.01
+done
 samples=0
 binfmt_changes=0
 : > "$T_DIR/procs"
