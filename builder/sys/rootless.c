@@ -126,31 +126,19 @@ static int explain_no_userns(int e, struct mkfr_error *err)
 /* Phase 2 in a child that exits at once: its one line, if it failed. */
 static int try_enter(const struct rootless *r, struct mkfr_error *err)
 {
-	int report[2];
-	if (pipe2(report, O_CLOEXEC) < 0)
-		return mkfr_fail(err, errno, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(report[0]);
-		close(report[1]);
-		return mkfr_fail(err, e, "fork");
-	}
+	int report;
+	pid_t pid = spawn_fork_reporting(&report, err);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
-		close(report[0]);
 		struct mkfr_error child_err = { 0 };
 		if (rootless_enter(r, &child_err) == 0)
 			_exit(0);
-		(void)!write(report[1], &child_err, sizeof(child_err));
+		(void)!write(report, &child_err, sizeof(child_err));
 		_exit(1);
 	}
-	close(report[1]);
 	struct mkfr_error child_err = { 0 };
-	ssize_t n;
-	do
-		n = read(report[0], &child_err, sizeof(child_err));
-	while (n < 0 && errno == EINTR);
-	close(report[0]);
+	ssize_t n = spawn_read_report(report, &child_err, sizeof(child_err));
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

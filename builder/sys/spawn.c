@@ -496,8 +496,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *res, struct mkfr_
 	return 0;
 }
 
-int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
-		     struct spawn_probe *res, struct mkfr_error *err)
+pid_t spawn_fork_reporting(int *report_fd, struct mkfr_error *err)
 {
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) < 0)
@@ -509,8 +508,29 @@ int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
 		close(report[1]);
 		return mkfr_fail(err, e, "fork");
 	}
+	close(report[pid == 0 ? 0 : 1]);
+	*report_fd = report[pid == 0 ? 1 : 0];
+	return pid;
+}
+
+ssize_t spawn_read_report(int report_fd, void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = read(report_fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	close(report_fd);
+	return n;
+}
+
+int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
+		     struct spawn_probe *res, struct mkfr_error *err)
+{
+	int report;
+	pid_t pid = spawn_fork_reporting(&report, err);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
-		close(report[0]);
 		reset_signals();
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
@@ -530,17 +550,12 @@ int spawn_exec_probe(const char *root, char *const argv[], unsigned timeout_s,
 			e = errno;
 		}
 		/* The write end is CLOEXEC: a successful exec closes it unwritten. */
-		if (write(report[1], &e, sizeof(e)) < 0)
+		if (write(report, &e, sizeof(e)) < 0)
 			_exit(126);
 		_exit(127);
 	}
-	close(report[1]);
 	int exec_errno = 0;
-	ssize_t n;
-	do
-		n = read(report[0], &exec_errno, sizeof(exec_errno));
-	while (n < 0 && errno == EINTR);
-	close(report[0]);
+	ssize_t n = spawn_read_report(report, &exec_errno, sizeof(exec_errno));
 	int st;
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)

@@ -90,6 +90,15 @@ bool spawn_shell_safe(const char *s);
  * failure to start, a non-zero exit or no output is an error. */
 int spawn_first_line(char *const argv[], int log_fd, char **out, struct mkfr_error *err);
 
+/* A child that reports back through a close-on-exec pipe: fork with the
+ * pipe made first.  In the child (0 returned) *report_fd is the write end
+ * (a successful exec closes it unwritten); in the parent (the child's pid)
+ * it is the read end, for spawn_read_report.  -1 with err: nothing made. */
+pid_t spawn_fork_reporting(int *report_fd, struct mkfr_error *err);
+/* Read the child's report (at most len bytes) and close the read end: the
+ * bytes read, 0 when the child wrote nothing, -1 on a read error. */
+ssize_t spawn_read_report(int report_fd, void *buf, size_t len);
+
 /* Executing one program just to see whether the kernel runs it (a probe):
  * in a child with stdio on /dev/null and only PATH in its environment,
  * after chroot(root) when root is not NULL, killed (SIGALRM) after
