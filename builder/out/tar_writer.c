@@ -409,84 +409,44 @@ static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, siz
 	return (la_ssize_t)len;
 }
 
-/* tar.gz: libarchive writes plain tar into a parallel gzip stream, at
- * gzip's own default level. */
+/* tar.gz and tar.zst: libarchive writes plain tar into a compressor of
+ * ours, a parallel gzip stream at gzip's own default level or libzstd's
+ * multi-threaded stream at zstd's: one set of libarchive callbacks for
+ * both. */
 #define GZIP_LEVEL 6
-
-struct gzip_sink {
-	struct pgzip *z;
-	struct mkfr_error err;
-};
-
-static la_ssize_t gzip_sink_write(struct archive *a, void *data, const void *buf, size_t len)
-{
-	struct gzip_sink *s = data;
-	if (pgzip_write(s->z, buf, len, &s->err) < 0) {
-		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
-		return -1;
-	}
-	return (la_ssize_t)len;
-}
-
-static int gzip_sink_close(struct archive *a, void *data)
-{
-	struct gzip_sink *s = data;
-	if (pgzip_finish(s->z, &s->err) < 0) {
-		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
-		return ARCHIVE_FATAL;
-	}
-	return ARCHIVE_OK;
-}
-
-static void gzip_sink_free(struct gzip_sink *s)
-{
-	pgzip_free(s->z);
-}
-
-/* tar.zst: plain tar into libzstd's multi-threaded stream, at zstd's own
- * default level. */
 #define ZSTD_LEVEL 3
 
-struct zstd_sink {
-	struct zstd_stream *z;
+struct compressor {
+	struct pgzip *gz;        /* tar.gz, or */
+	struct zstd_stream *zst; /* tar.zst */
 	struct mkfr_error err;
 };
 
-static la_ssize_t zstd_sink_write(struct archive *a, void *data, const void *buf, size_t len)
+static la_ssize_t compressor_write(struct archive *a, void *data, const void *buf, size_t len)
 {
-	struct zstd_sink *s = data;
-	if (zstd_stream_write(s->z, buf, len, &s->err) < 0) {
-		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
+	struct compressor *c = data;
+	if ((c->gz ? pgzip_write(c->gz, buf, len, &c->err)
+		   : zstd_stream_write(c->zst, buf, len, &c->err)) < 0) {
+		archive_set_error(a, c->err.errnum, "%s", c->err.msg);
 		return -1;
 	}
 	return (la_ssize_t)len;
 }
 
-static int zstd_sink_close(struct archive *a, void *data)
+static int compressor_close(struct archive *a, void *data)
 {
-	struct zstd_sink *s = data;
-	if (zstd_stream_finish(s->z, &s->err) < 0) {
-		archive_set_error(a, s->err.errnum, "%s", s->err.msg);
+	struct compressor *c = data;
+	if ((c->gz ? pgzip_finish(c->gz, &c->err) : zstd_stream_finish(c->zst, &c->err)) < 0) {
+		archive_set_error(a, c->err.errnum, "%s", c->err.msg);
 		return ARCHIVE_FATAL;
 	}
 	return ARCHIVE_OK;
 }
 
-static void zstd_sink_free(struct zstd_sink *s)
+static void compressor_free(struct compressor *c)
 {
-	zstd_stream_free(s->z);
-}
-
-/* The compressors of ours that libarchive writes into. */
-struct sinks {
-	struct gzip_sink gz;
-	struct zstd_sink zst;
-};
-
-static void sinks_free(struct sinks *s)
-{
-	gzip_sink_free(&s->gz);
-	zstd_sink_free(&s->zst);
+	pgzip_free(c->gz);
+	zstd_stream_free(c->zst);
 }
 
 /* Where libarchive writes: the caller's sink, out_fd itself, or a stream
@@ -494,7 +454,7 @@ static void sinks_free(struct sinks *s)
  * padded to a whole 10 KiB record, and the output file itself is never
  * archived. */
 static int open_output(struct archive *a, int out_fd, struct sink *sink, enum output_format f,
-		       struct sinks *ours, struct mkfr_error *err)
+		       struct compressor *ours, struct mkfr_error *err)
 {
 	int opened;
 	if (sink) {
@@ -507,19 +467,13 @@ static int open_output(struct archive *a, int out_fd, struct sink *sink, enum ou
 		if (fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode))
 			archive_write_set_skip_file(a, st.st_dev, st.st_ino);
 		archive_write_set_bytes_in_last_block(a, 1);
-		if (f == OUTPUT_TAR_GZ) {
-			ours->gz.z = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
-			if (!ours->gz.z)
-				return -1;
-			opened = archive_write_open2(a, &ours->gz, NULL, gzip_sink_write, gzip_sink_close,
-						     NULL);
-		} else {
-			ours->zst.z = zstd_stream_open(out_fd, ZSTD_LEVEL, 0, err);
-			if (!ours->zst.z)
-				return -1;
-			opened = archive_write_open2(a, &ours->zst, NULL, zstd_sink_write, zstd_sink_close,
-						     NULL);
-		}
+		if (f == OUTPUT_TAR_GZ)
+			ours->gz = pgzip_open(out_fd, GZIP_LEVEL, 0, err);
+		else
+			ours->zst = zstd_stream_open(out_fd, ZSTD_LEVEL, 0, err);
+		if (!ours->gz && !ours->zst)
+			return -1;
+		opened = archive_write_open2(a, ours, NULL, compressor_write, compressor_close, NULL);
 	}
 	if (opened != ARCHIVE_OK)
 		return mkfr_fail(err, archive_errno(a), "cannot start the tarball: %s", archive_error_string(a));
@@ -535,7 +489,7 @@ static int write_tree(const char *root, int out_fd, struct sink *sink, const str
 		stats = &ignored;
 	*stats = (struct tar_stats){ 0 };
 	/* Before `a`: freed after it, when libarchive has closed it. */
-	struct sinks ours __attribute__((cleanup(sinks_free))) = { 0 };
+	struct compressor ours __attribute__((cleanup(compressor_free))) = { 0 };
 	autoarchive struct archive *a = new_writer(o->format, err);
 	if (!a)
 		return -1;
