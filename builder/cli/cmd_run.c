@@ -455,6 +455,22 @@ static int start(struct emulation *e, const char *probe, struct mkfr_error *err)
 	return 0;
 }
 
+/* Everything cmd_run set up, undone and freed, on success and failure
+ * alike: the binfmt entry first, then the memory. */
+static void run_teardown(struct run_options *ro, struct emulation *e, struct rootless *ids,
+			 struct run_session *s)
+{
+	emulation_unregister(e);
+	emulation_free(e);
+	rootless_free(ids);
+	run_session_free(s);
+	strv_free(ro->binds);
+	strv_free(ro->setenv);
+	free(run_mirror_url);
+	free(run_suite);
+	run_mirror_url = run_suite = NULL;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_options ro;
@@ -471,12 +487,7 @@ int cmd_run(int argc, char **argv)
 	if (configure(&ro, &e, &probe, &err) < 0 || prepare_session(&ro, e.root, &s, &err) < 0 ||
 	    (rootless_needed() && go_rootless(&ro, &e, &ids, &err) < 0) ||
 	    start(&e, probe, &err) < 0 || prepare_binds(e.root, &s, &err) < 0) {
-		emulation_unregister(&e);
-		emulation_free(&e);
-		rootless_free(&ids);
-		run_session_free(&s);
-		strv_free(ro.binds);
-		strv_free(ro.setenv);
+		run_teardown(&ro, &e, &ids, &s);
 		log_error("%s", err.msg);
 		return RUN_FAILED;
 	}
@@ -503,14 +514,7 @@ int cmd_run(int argc, char **argv)
 	emulation_spawn_opts(&e, &o);
 	struct spawn_result res;
 	r = spawn_run(&o, &res, &err);
-	emulation_unregister(&e);
-	emulation_free(&e);
-	rootless_free(&ids);
-	run_session_free(&s);
-	strv_free(ro.binds);
-	strv_free(ro.setenv);
-	free(run_mirror_url);
-	free(run_suite);
+	run_teardown(&ro, &e, &ids, &s);
 	if (r < 0) {
 		log_error("%s", err.msg);
 		return signals_pending() ? 128 + signals_pending() : RUN_FAILED;
