@@ -46,39 +46,13 @@ static void vemit(const char *tag, const char *fmt, va_list ap)
 	fflush(stderr);
 }
 
-void log_info(const char *fmt, ...)
+void log_message(enum log_level min, const char *tag, const char *fmt, ...)
 {
 	va_list ap;
-	if (level < LOG_NORMAL)
+	if (level < min)
 		return;
 	va_start(ap, fmt);
-	vemit(NULL, fmt, ap);
-	va_end(ap);
-}
-
-void log_verbose(const char *fmt, ...)
-{
-	va_list ap;
-	if (level < LOG_VERBOSE)
-		return;
-	va_start(ap, fmt);
-	vemit(NULL, fmt, ap);
-	va_end(ap);
-}
-
-void log_warn(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vemit("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void log_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vemit("error: ", fmt, ap);
+	vemit(tag, fmt, ap);
 	va_end(ap);
 }
 
