@@ -148,22 +148,22 @@ int image_fs_measure(const char *root, struct tree_usage *u, struct mkfr_error *
  * estimate counts the journal mke2fs will make. */
 static uint64_t journal_blocks(uint64_t fs_blocks)
 {
-	if (fs_blocks < 2048)
-		return 0;
-	if (fs_blocks < 32768)
-		return 1024;
-	if (fs_blocks < 256 * 1024)
-		return 4096;
-	if (fs_blocks < 512 * 1024)
-		return 8192;
-	if (fs_blocks < 4096 * 1024)
-		return 16384;
-	if (fs_blocks < 8192 * 1024)
-		return 32768;
-	if (fs_blocks < 16384 * 1024)
-		return 65536;
-	if (fs_blocks < 32768 * 1024)
-		return 131072;
+	/* Below `below` blocks of file system, a journal of `blocks`. */
+	static const struct {
+		uint64_t below, blocks;
+	} steps[] = {
+		{ 2048, 0 },
+		{ 32768, 1024 },
+		{ 256 * 1024, 4096 },
+		{ 512 * 1024, 8192 },
+		{ 4096 * 1024, 16384 },
+		{ 8192 * 1024, 32768 },
+		{ 16384 * 1024, 65536 },
+		{ 32768 * 1024, 131072 },
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (fs_blocks < steps[i].below)
+			return steps[i].blocks;
 	return 262144;
 }
 

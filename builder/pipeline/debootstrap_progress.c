@@ -6,6 +6,7 @@
 #include "util/log.h"
 #include "util/progress.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,19 @@ static void package_of(const char *s, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* debootstrap's "I: <Verb> <package>..." lines, what each means in our
+ * progress, and where it is counted. */
+static const struct {
+	const char *prefix;
+	const char *what;
+	size_t counter; /* offset of an int in struct debootstrap_progress */
+} steps[] = {
+	{ "I: Retrieving ", "retrieving", offsetof(struct debootstrap_progress, retrieved) },
+	{ "I: Extracting ", "extracting", offsetof(struct debootstrap_progress, extracted) },
+	{ "I: Unpacking ", "unpacking", offsetof(struct debootstrap_progress, unpacked) },
+	{ "I: Configuring ", "configuring", offsetof(struct debootstrap_progress, configured) },
+};
+
 void debootstrap_progress_line(const char *line, void *data)
 {
 	struct debootstrap_progress *p = data;
@@ -35,25 +49,16 @@ void debootstrap_progress_line(const char *line, void *data)
 	int count = 0;
 
 	log_verbose("  %s", line);
-	if (strncmp(line, "I: Retrieving ", 14) == 0) {
-		package_of(line + 14, pkg, sizeof(pkg));
-		what = "retrieving";
-		count = ++p->retrieved;
-	} else if (strncmp(line, "I: Extracting ", 14) == 0) {
-		package_of(line + 14, pkg, sizeof(pkg));
-		what = "extracting";
-		count = ++p->extracted;
-	} else if (strncmp(line, "I: Unpacking ", 13) == 0) {
-		package_of(line + 13, pkg, sizeof(pkg));
-		what = "unpacking";
-		count = ++p->unpacked;
-	} else if (strncmp(line, "I: Configuring ", 15) == 0) {
-		package_of(line + 15, pkg, sizeof(pkg));
-		what = "configuring";
-		count = ++p->configured;
-	} else {
-		return;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !what; i++) {
+		size_t len = strlen(steps[i].prefix);
+		if (strncmp(line, steps[i].prefix, len) != 0)
+			continue;
+		package_of(line + len, pkg, sizeof(pkg));
+		what = steps[i].what;
+		count = ++*(int *)((char *)p + steps[i].counter);
 	}
+	if (!what)
+		return;
 	progress_json_event(what, pkg, count, PROGRESS_NONE, PROGRESS_NONE, PROGRESS_NONE);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long secs = now.tv_sec - p->start.tv_sec;
