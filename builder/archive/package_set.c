@@ -3,6 +3,7 @@
 
 #include "util/alloc.h"
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,14 +13,15 @@
 
 int package_set_variant_from_name(const char *name, enum package_set_variant *out)
 {
-	if (strcmp(name, "minbase") == 0)
-		*out = PACKAGE_SET_MINBASE;
-	else if (strcmp(name, "buildd") == 0)
-		*out = PACKAGE_SET_BUILDD;
-	else if (strcmp(name, "standard") == 0)
-		*out = PACKAGE_SET_STANDARD;
-	else
+	static const char *const names[] = {
+		[PACKAGE_SET_MINBASE] = "minbase",
+		[PACKAGE_SET_BUILDD] = "buildd",
+		[PACKAGE_SET_STANDARD] = "standard",
+	};
+	int i = str_index(name, names, sizeof(names) / sizeof(names[0]));
+	if (i < 0)
 		return -1;
+	*out = (enum package_set_variant)i;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "util/alloc.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,29 +22,37 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+static const char *const binfmt_names[] = {
+	[BINFMT_MODE_PRIVATE] = "private",
+	[BINFMT_MODE_GLOBAL] = "global",
+	[BINFMT_MODE_HOST] = "host",
+};
+static const char *const qemu_names[] = {
+	[QEMU_MODE_STATIC] = "static",
+	[QEMU_MODE_FIX_BINARY] = "fix-binary",
+	[QEMU_MODE_DYNAMIC] = "dynamic",
+};
+
 int emulation_parse_binfmt(const char *value, enum binfmt_mode *out)
 {
-	if (strcmp(value, "private") == 0)
-		*out = BINFMT_MODE_PRIVATE;
-	else if (strcmp(value, "global") == 0)
-		*out = BINFMT_MODE_GLOBAL;
-	else if (strcmp(value, "auto") == 0)
+	if (strcmp(value, "auto") == 0) {
 		*out = userns_has_private_binfmt() ? BINFMT_MODE_PRIVATE : BINFMT_MODE_GLOBAL;
-	else
+		return 0;
+	}
+	/* "host" is what a rootless build may find, not a mode to ask for. */
+	int i = str_index(value, binfmt_names, BINFMT_MODE_HOST);
+	if (i < 0)
 		return -1;
+	*out = (enum binfmt_mode)i;
 	return 0;
 }
 
 int emulation_parse_qemu(const char *value, enum qemu_mode *out)
 {
-	if (strcmp(value, "static") == 0)
-		*out = QEMU_MODE_STATIC;
-	else if (strcmp(value, "fix-binary") == 0)
-		*out = QEMU_MODE_FIX_BINARY;
-	else if (strcmp(value, "dynamic") == 0)
-		*out = QEMU_MODE_DYNAMIC;
-	else
+	int i = str_index(value, qemu_names, sizeof(qemu_names) / sizeof(qemu_names[0]));
+	if (i < 0)
 		return -1;
+	*out = (enum qemu_mode)i;
 	return 0;
 }
 
@@ -84,12 +93,12 @@ int emulation_choose_rootless_binfmt(struct emulation *e, const char *requested,
 
 const char *emulation_binfmt_name(enum binfmt_mode m)
 {
-	return m == BINFMT_MODE_PRIVATE ? "private" : m == BINFMT_MODE_GLOBAL ? "global" : "host";
+	return binfmt_names[m];
 }
 
 const char *emulation_qemu_name(enum qemu_mode m)
 {
-	return m == QEMU_MODE_STATIC ? "static" : m == QEMU_MODE_FIX_BINARY ? "fix-binary" : "dynamic";
+	return qemu_names[m];
 }
 
 char *emulation_emulator_program(const struct qemu_target *t, enum qemu_mode m)

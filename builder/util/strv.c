@@ -71,6 +71,14 @@ int strv_contains(char *const *v, const char *s)
 	return 0;
 }
 
+int str_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
 char *str_trim(char *s)
 {
 	while (isspace((unsigned char)*s))

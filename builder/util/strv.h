@@ -16,6 +16,9 @@ void strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 int strv_contains(char *const *v, const char *s);
+/* The position of `s` among the n `names`, or -1: the word of a value
+ * with a fixed set of words, the names listed in the order of its enum. */
+int str_index(const char *s, const char *const *names, size_t n);
 /* Split on `sep`, trimming blanks around items and dropping empty items. */
 char **strv_split_list(const char *s, char sep);
 /* Sort in place, byte order (as apt and run-parts order files). */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The register-line builder, entry-name rules and reading entries. */
+#include "emu/emulation.h"
 #include "sys/binfmt.h"
 #include "tap.h"
 
+#include <string.h>
 #include <unistd.h>
 
 int main(void)
@@ -105,5 +107,24 @@ int main(void)
 
 	ok(binfmt_remove("/nonexistent", "qemu-arm", &err) < 0, "removing a foreign entry is refused");
 	contains(err.msg, "not one of ours", "and says why");
+	/* The binfmt= and qemu= words, both ways. */
+	enum binfmt_mode bm = BINFMT_MODE_HOST;
+	enum qemu_mode qm = QEMU_MODE_STATIC;
+	ok(emulation_parse_binfmt("global", &bm) == 0 && bm == BINFMT_MODE_GLOBAL &&
+		   emulation_parse_binfmt("private", &bm) == 0 && bm == BINFMT_MODE_PRIVATE,
+	   "binfmt=private and global parse");
+	ok(emulation_parse_binfmt("host", &bm) < 0 && emulation_parse_binfmt("Global", &bm) < 0,
+	   "binfmt=host (found, never asked for) and a wrong case are refused");
+	ok(strcmp(emulation_binfmt_name(BINFMT_MODE_HOST), "host") == 0 &&
+		   strcmp(emulation_binfmt_name(BINFMT_MODE_GLOBAL), "global") == 0,
+	   "binfmt modes are named");
+	ok(emulation_parse_qemu("fix-binary", &qm) == 0 && qm == QEMU_MODE_FIX_BINARY &&
+		   emulation_parse_qemu("dynamic", &qm) == 0 && qm == QEMU_MODE_DYNAMIC &&
+		   emulation_parse_qemu("static", &qm) == 0 && qm == QEMU_MODE_STATIC,
+	   "qemu=static, fix-binary and dynamic parse");
+	ok(emulation_parse_qemu("", &qm) < 0 && emulation_parse_qemu("fix", &qm) < 0,
+	   "an unknown qemu mode is refused");
+	ok(strcmp(emulation_qemu_name(QEMU_MODE_FIX_BINARY), "fix-binary") == 0,
+	   "qemu modes are named");
 	return tap_done();
 }

@@ -174,7 +174,9 @@ int main(void)
 	free(got);
 	package_set_free(&set);
 
-	ok(package_set_variant_from_name("standard", &v) == 0 && v == PACKAGE_SET_STANDARD,
+	ok(package_set_variant_from_name("standard", &v) == 0 && v == PACKAGE_SET_STANDARD &&
+		   package_set_variant_from_name("buildd", &v) == 0 && v == PACKAGE_SET_BUILDD &&
+		   package_set_variant_from_name("minbase", &v) == 0 && v == PACKAGE_SET_MINBASE,
 	   "variant names parse");
 	ok(package_set_variant_from_name("fakechroot", &v) < 0, "an unknown variant is refused");
 
