@@ -18,9 +18,17 @@
  *                     what the host's dpkg and dpkg-deb run for every
  *                     package (the control archive, the temporary
  *                     directories, the split-package check): the host's
- *                     when they start them, the target's for anyone else */
+ *                     when they start them, the target's for anyone else
+ *   basename          what every dpkg-maintscript-helper run starts with
+ *                     (a pure function of its arguments): the host's
+ *   dpkg-maintscript-helper
+ *                     the target's script, run by the host's dash */
 #define DPKG_SHIM_DIR "/usr/sbin"
-#define DPKG_SHIM_NAMES { "dpkg", "dpkg-deb", "tar", "rm", "dpkg-split" }
-#define DPKG_SHIM_COUNT 5
+#define DPKG_SHIM_NAMES                                                              \
+	{ "dpkg", "dpkg-deb", "tar", "rm", "dpkg-split", "basename",                  \
+	  "dpkg-maintscript-helper" }
+#define DPKG_SHIM_COUNT 7
+/* The target's own helper script, which the host's dash runs. */
+#define DPKG_SHIM_TARGET_HELPER "/usr/bin/dpkg-maintscript-helper"
 
 #endif

@@ -47,7 +47,7 @@ static char *host_dpkg_deb(void)
 	return host_dpkg_tool("dpkg-deb");
 }
 
-/* The host's tar or rm, which the host's dpkg runs for every package. */
+/* A program of the host's that the shim runs: tar, rm, basename, dash. */
 static char *host_tool(const char *name)
 {
 	static const char *const dirs[] = { "/usr/bin", "/bin" };
@@ -245,7 +245,9 @@ int native_unpack_stage(struct build *b, struct mkfr_error *err)
 	autofree char *dpkg_split = host_dpkg_tool("dpkg-split");
 	autofree char *tar = host_tool("tar");
 	autofree char *rm = host_tool("rm");
-	char *programs[] = { (char *)host_dpkg(), dpkg_deb, dpkg_split, tar, rm, NULL };
+	autofree char *base_name = host_tool("basename");
+	autofree char *dash = host_tool("dash");
+	char *programs[] = { (char *)host_dpkg(), dpkg_deb, dpkg_split, tar, rm, base_name, dash, NULL };
 	size_t libs = 0;
 	if (host_program_stage(rootfd, programs, DPKG_SHIM_HOST_DIR, &libs, err) < 0)
 		return mkfr_error_prefix(err, "unpack=native");
@@ -257,8 +259,9 @@ int native_unpack_stage(struct build *b, struct mkfr_error *err)
 		if (rootfs_copy_in(rootfd, shim, path, 0755, err) < 0)
 			return -1;
 	}
-	log_verbose("unpack=native: %s, %s, %s, %s, %s and %zu libraries in %s; the shim in %s",
-		    host_dpkg(), dpkg_deb, dpkg_split, tar, rm, libs, DPKG_SHIM_HOST_DIR, DPKG_SHIM_DIR);
+	log_verbose("unpack=native: %s, %s, %s, %s, %s, %s, %s and %zu libraries in %s; the shim "
+		    "in %s", host_dpkg(), dpkg_deb, dpkg_split, tar, rm, base_name, dash, libs,
+		    DPKG_SHIM_HOST_DIR, DPKG_SHIM_DIR);
 	return 0;
 }
 
