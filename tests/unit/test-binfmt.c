@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The register-line builder, entry-name rules and reading entries. */
+/* The register-line builder, entry-name rules and reading entries; the
+ * binfmt= and qemu= words (emu/emulation.h), both ways. */
 #include "emu/emulation.h"
 #include "sys/binfmt.h"
 #include "tap.h"
