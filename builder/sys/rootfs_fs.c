@@ -156,6 +156,61 @@ int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 	return rootfs_write_via(rootfd, path, mode, fill_from_fd, &from, err);
 }
 
+/* rootfs_copy_tree_in below one level: the host directory `dirfd`
+ * (shown as `src`) into `path`, which exists inside root. */
+static int copy_tree_level(int rootfd, int dirfd, const char *src, const char *path,
+			   struct mkfr_error *err)
+{
+	int dupfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	autoclosedir DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+	if (!d) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return mkfr_fail(err, errno, "cannot read %s", src);
+	}
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		autofree char *from = xasprintf("%s/%s", src, de->d_name);
+		autofree char *to = xasprintf("%s/%s", path, de->d_name);
+		struct stat st;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return mkfr_fail(err, errno, "cannot stat %s", from);
+		if (S_ISDIR(st.st_mode)) {
+			autoclose int sub = openat(dirfd, de->d_name,
+						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				return mkfr_fail(err, errno, "cannot open %s", from);
+			if (rootfs_mkdir_p(rootfd, to, st.st_mode & 07777, err) < 0 ||
+			    copy_tree_level(rootfd, sub, from, to, err) < 0)
+				return -1;
+		} else if (S_ISREG(st.st_mode)) {
+			autoclose int in = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (in < 0)
+				return mkfr_fail(err, errno, "cannot read %s", from);
+			struct copy_source source = { from, in };
+			if (rootfs_write_via(rootfd, to, st.st_mode & 07777, fill_from_fd, &source, err) < 0)
+				return -1;
+		} else {
+			return mkfr_fail(err, 0, "cannot copy %s: neither a directory nor a regular "
+					 "file", from);
+		}
+	}
+	return errno ? mkfr_fail(err, errno, "cannot read %s", src) : 0;
+}
+
+int rootfs_copy_tree_in(int rootfd, const char *src, const char *path, struct mkfr_error *err)
+{
+	autoclose int dirfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (dirfd < 0 || fstat(dirfd, &st) < 0)
+		return mkfr_fail(err, errno, "cannot open the directory %s", src);
+	if (rootfs_mkdir_p(rootfd, path, st.st_mode & 07777, err) < 0)
+		return -1;
+	return copy_tree_level(rootfd, dirfd, src, path, err);
+}
+
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err)
 {
 	autofree char *copy = xstrdup(path);

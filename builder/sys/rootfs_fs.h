@@ -30,6 +30,12 @@ int rootfs_write_via(int rootfd, const char *path, mode_t mode, rootfs_fill_fn f
 		     struct mkfr_error *err);
 int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 		   struct mkfr_error *err);
+/* Copy the host directory `src` and everything below it to `path` inside
+ * root: directories and regular files, with their permission bits, owned
+ * by whoever runs this.  The host tree is walked without following a
+ * symlink, and anything but a directory or regular file in it (a symlink,
+ * a device) is refused: the copy is exactly what was read. */
+int rootfs_copy_tree_in(int rootfd, const char *src, const char *path, struct mkfr_error *err);
 /* mkdir -p inside root. */
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err);
 /* Open the regular file `path` inside root for reading (symlinks resolved

@@ -5,6 +5,7 @@
 #include "tap.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,38 @@ int main(void)
 	ok(rootfs_remove(rootfd, "/debootstrap", &err) == 0, "remove a tree: %s", err.msg);
 	ok(!exists("root/debootstrap"), "the tree is gone");
 	ok(exists("host/secret"), "a symlink inside it did not lead the delete out");
+
+	/* A host tree copied in: its files and modes, and through a planted
+	 * symlink of the rootfs it stays inside. */
+	md("src");
+	md("src/sub");
+	mk("src/sub/Module.pm", "1;\n");
+	mk("src/top.so", "elf\n");
+	snprintf(path, sizeof(path), "%s/src/top.so", base);
+	chmod(path, 0755);
+	char src[600];
+	snprintf(src, sizeof(src), "%s/src", base);
+	ok(rootfs_copy_tree_in(rootfd, src, "/evil-abs/lib", &err) == 0, "copy a host tree in");
+	snprintf(planted, sizeof(planted), "root%s/lib/sub/Module.pm", hostdir);
+	ok(exists(planted), "it lands below ROOT/<host dir>, where the symlink leads inside root");
+	ok(!exists("host/lib"), "and not in the host directory the symlink names");
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/root%s/lib/top.so", base, hostdir);
+	ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0755, "a file keeps its mode");
+	ln("/etc/passwd", "src/sub/link");
+	ok(rootfs_copy_tree_in(rootfd, src, "/copy2", &err) < 0 && strstr(err.msg, "src/sub/link"),
+	   "a symlink in the host tree is refused, by name: %s", err.msg);
+	ok(rootfs_copy_tree_in(rootfd, "/nonexistent-dir", "/copy3", &err) < 0,
+	   "a missing host tree is an error");
+	snprintf(path, sizeof(path), "%s/src/sub/link", base);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/src/sub/Module.pm", base);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/src/sub", base);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/src/top.so", base);
+	unlink(path);
+	rmdir(src);
 
 	ok(rootfs_remove(rootfd, "/does/not/exist", &err) == 0, "removing a missing path is fine");
 	ok(rootfs_mkdir_p(rootfd, "/a/b/c", 0755, &err) == 0, "mkdir -p");
