@@ -32,6 +32,15 @@
  *                                 a build.  What it runs is found on PATH
  *                                 as for the target's shell (so the shims
  *                                 above, then the target's programs)
+ *   deb-systemd-helper            the target's script (init-system-helpers',
+ *                                 perl) run by the host's perl with a copy
+ *                                 of the host's perl-base modules first on
+ *                                 @INC: about 20 calls a build, 0.4 s each
+ *                                 when emulated.  Staged only where the
+ *                                 host's perl is the target's major.minor
+ *                                 (native_unpack.c); the target's own
+ *                                 pure-perl modules (/usr/share/perl5)
+ *                                 are used as they are
  *   tar, rm, dpkg-split           the host's when the host's dpkg or dpkg-deb
  *                                 started it (its parent runs the host's
  *                                 loader): three emulated programs a package
@@ -43,10 +52,14 @@
  * checks dependencies, which the target's dpkg would not; with
  * --force-depends no dependency decides anything.  Everything a
  * maintainer script asks (dpkg --print-architecture, --compare-versions,
- * dpkg-query) reaches the target's dpkg. */
+ * dpkg-query) reaches the target's dpkg.
+ *
+ * Every call is tallied in DPKG_SHIM_CALLS (who ran it), so the build's
+ * log says what ran natively and a test can check it did. */
 #include "emu/dpkg_shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -65,9 +78,31 @@ static int has_arg(int argc, char **argv, const char *want)
 	return 0;
 }
 
-static int run_host(const char *program, int argc, char **argv, const char *extra)
+/* One line to DPKG_SHIM_CALLS (one write with O_APPEND: whole lines even
+ * when calls run side by side).  A tally that cannot be written loses
+ * only the log's count, never the call. */
+static void tally(const char *name, const char *who)
 {
-	char **args = calloc((size_t)argc + 8, sizeof(char *));
+	int fd = open(DPKG_SHIM_CALLS, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	char line[128];
+	int n = snprintf(line, sizeof(line), "%s %s\n", name, who);
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		ssize_t written = write(fd, line, (size_t)n);
+		(void)written; /* see above */
+	}
+	close(fd);
+}
+
+static const char *called_as; /* the shim's own name, for the tally */
+
+/* The host's PROGRAM with `extra` (NULL-terminated; may be NULL) before
+ * the call's own arguments. */
+static int run_host(const char *program, int argc, char **argv, const char *const *extra)
+{
+	tally(called_as, "host");
+	char **args = calloc((size_t)argc + 10, sizeof(char *));
 	if (!args)
 		return 127;
 	size_t n = 0;
@@ -79,8 +114,8 @@ static int run_host(const char *program, int argc, char **argv, const char *extr
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s", DPKG_SHIM_HOST_DIR, program);
 	args[n++] = path;
-	if (extra)
-		args[n++] = (char *)extra;
+	for (size_t i = 0; extra && extra[i] && i < 3; i++)
+		args[n++] = (char *)extra[i];
 	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
@@ -107,6 +142,7 @@ static int parent_is_host(void)
  * merged /usr, /sbin/NAME is this very file too). */
 static int run_target(const char *name, char **argv)
 {
+	tally(called_as, "target");
 	struct stat self;
 	int have_self = stat("/proc/self/exe", &self) == 0;
 	const char *path = getenv("PATH");
@@ -134,16 +170,19 @@ int main(int argc, char **argv)
 	char self[256];
 	snprintf(self, sizeof(self), "%s", argv[0]);
 	const char *name = basename(self);
+	called_as = name;
 	if (strcmp(name, "dpkg-deb") == 0)
 		return run_host("dpkg-deb", argc, argv, NULL);
 	if (strcmp(name, "dpkg") == 0) {
+		static const char *const force_arch[] = { "--force-architecture", NULL };
 		if (has_arg(argc, argv, "--force-depends") &&
 		    (has_arg(argc, argv, "--unpack") || has_arg(argc, argv, "--install") ||
 		     has_arg(argc, argv, "-i")))
-			return run_host("dpkg", argc, argv, "--force-architecture");
+			return run_host("dpkg", argc, argv, force_arch);
 		if (argc >= 2 && (strcmp(argv[1], "--validate-version") == 0 ||
 				  strcmp(argv[1], "--compare-versions") == 0))
 			return run_host("dpkg", argc, argv, NULL);
+		tally(name, "target");
 		argv[0] = "dpkg";
 		execv(DPKG_SHIM_TARGET_DPKG, argv);
 		fprintf(stderr, "mkforeignroot-dpkg-shim: cannot run %s: %s\n", DPKG_SHIM_TARGET_DPKG,
@@ -153,9 +192,19 @@ int main(int argc, char **argv)
 	if (strcmp(name, "basename") == 0)
 		return run_host("basename", argc, argv, NULL);
 	if (strcmp(name, "dpkg-maintscript-helper") == 0) {
+		static const char *const script[] = { DPKG_SHIM_TARGET_HELPER, NULL };
 		if (access(DPKG_SHIM_TARGET_HELPER, R_OK) != 0)
 			return run_target(name, argv);
-		return run_host("dash", argc, argv, DPKG_SHIM_TARGET_HELPER);
+		return run_host("dash", argc, argv, script);
+	}
+	if (strcmp(name, "deb-systemd-helper") == 0) {
+		/* -I, not PERL5LIB: what the script starts inherits no host
+		 * module path (a target perl would load host XS code). */
+		static const char *const script[] = { "-I" DPKG_SHIM_HOST_PERL_LIB,
+						      DPKG_SHIM_TARGET_SYSTEMD_HELPER, NULL };
+		if (access(DPKG_SHIM_TARGET_SYSTEMD_HELPER, R_OK) != 0)
+			return run_target(name, argv); /* not unpacked yet: "not found" */
+		return run_host("perl", argc, argv, script);
 	}
 	if (strcmp(name, "tar") == 0 || strcmp(name, "rm") == 0 || strcmp(name, "dpkg-split") == 0)
 		return parent_is_host() ? run_host(name, argc, argv, NULL) : run_target(name, argv);

@@ -22,13 +22,24 @@
  *   basename          what every dpkg-maintscript-helper run starts with
  *                     (a pure function of its arguments): the host's
  *   dpkg-maintscript-helper
- *                     the target's script, run by the host's dash */
+ *                     the target's script, run by the host's dash
+ *   deb-systemd-helper
+ *                     the target's script, run by the host's perl; only
+ *                     staged where the host's perl is the target's
+ *                     version (native_unpack.c), so it is the last name */
 #define DPKG_SHIM_DIR "/usr/sbin"
 #define DPKG_SHIM_NAMES                                                              \
 	{ "dpkg", "dpkg-deb", "tar", "rm", "dpkg-split", "basename",                  \
-	  "dpkg-maintscript-helper" }
-#define DPKG_SHIM_COUNT 7
-/* The target's own helper script, which the host's dash runs. */
+	  "dpkg-maintscript-helper", "deb-systemd-helper" }
+#define DPKG_SHIM_COUNT 8
+/* The target's own helper scripts, which the host's dash and perl run. */
 #define DPKG_SHIM_TARGET_HELPER "/usr/bin/dpkg-maintscript-helper"
+#define DPKG_SHIM_TARGET_SYSTEMD_HELPER "/usr/bin/deb-systemd-helper"
+/* A copy of the host's perl-base modules (their XS parts are host code,
+ * which the target's copies are not), put first on the host perl's @INC. */
+#define DPKG_SHIM_HOST_PERL_LIB DPKG_SHIM_HOST_DIR "/perl-base"
+/* One line per call of the shim, "NAME host" or "NAME target": who ran
+ * it.  Read back when the shim is removed, for the build's log. */
+#define DPKG_SHIM_CALLS DPKG_SHIM_HOST_DIR "/calls"
 
 #endif

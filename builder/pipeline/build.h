@@ -135,6 +135,10 @@ struct build {
 	 * again by the second stage. */
 	bool unpack_decided, unpack_native, unpack_staged;
 	char unpack_reason[256];
+	/* native only: deb-systemd-helper runs with the host's perl, whose
+	 * perl-base modules (unpack_perl_lib) are staged beside it */
+	bool unpack_host_perl;
+	char unpack_perl_lib[256];
 
 	/* sysroot=yes: the toolchain files written next to OUT. */
 	char *toolchain_cmake, *pkg_config_wrapper;

@@ -81,10 +81,11 @@ static int host_dpkg_version(char out[VERSION_MAX], struct mkfr_error *err)
 	return 0;
 }
 
-static const struct deb_package *target_dpkg(const struct build *b)
+
+static const struct deb_package *resolved_package(const struct build *b, const char *name)
 {
 	for (size_t i = 0; i < b->resolved.deb_count; i++)
-		if (strcmp(b->resolved.debs[i].package, "dpkg") == 0)
+		if (strcmp(b->resolved.debs[i].package, name) == 0)
 			return &b->resolved.debs[i];
 	return NULL;
 }
@@ -148,7 +149,7 @@ static int decide(struct build *b, struct mkfr_error *err)
 		return 0;
 	}
 	bool forced = strcmp(mode, "native") == 0;
-	const struct deb_package *dpkg = target_dpkg(b);
+	const struct deb_package *dpkg = resolved_package(b, "dpkg");
 	char host_version[VERSION_MAX] = "", host_format[8], target_format[8];
 	struct mkfr_error probe = { 0 };
 	int hmaj, hmin, tmaj, tmin;
@@ -186,6 +187,46 @@ static int decide(struct build *b, struct mkfr_error *err)
 	return 0;
 }
 
+/* Does deb-systemd-helper run with the host's perl?  Only where the
+ * host's perl is the target's perl-base of the same major.minor: perl's
+ * modules and their XS interface are versioned by it, and the target's
+ * own pure-perl modules (/usr/share/perl5), which the script also loads,
+ * were made for it.  The host's perl-base modules are found through its
+ * @INC (the directory that ends in /perl-base), to be staged with it.
+ * Says which in one line; nothing here is an error (it stays emulated). */
+static void decide_host_perl(struct build *b)
+{
+	b->unpack_host_perl = false;
+	const struct deb_package *perl = resolved_package(b, "perl-base");
+	autofree char *host_perl = host_tool("perl");
+	char *argv[] = { host_perl, "-e",
+			 "printf \"%vd %s\\n\", $^V, (grep { m{/perl-base$} } @INC)[0] // \"\"", NULL };
+	autofree char *line = NULL;
+	struct mkfr_error probe = { 0 };
+	char host_version[32] = "", lib[sizeof(b->unpack_perl_lib)] = "";
+	int hmaj = 0, hmin = 0, tmaj = 0, tmin = 0;
+	const char *why = NULL;
+	if (!perl || !perl->version)
+		return; /* no perl in the target: no deb-systemd-helper either */
+	if (access(host_perl, X_OK) != 0 || spawn_first_line(argv, b->log_fd, &line, &probe) < 0 ||
+	    sscanf(line, "%31s %255s", host_version, lib) < 1 ||
+	    major_minor(host_version, &hmaj, &hmin) < 0)
+		why = "the host has no perl that says its version";
+	else if (major_minor(perl->version, &tmaj, &tmin) < 0 || tmaj != hmaj || tmin != hmin)
+		why = "the target's perl is not the host's major.minor";
+	else if (!lib[0] || access(lib, R_OK | X_OK) != 0)
+		why = "the host's perl has no perl-base module directory";
+	if (why) {
+		log_info("unpack: deb-systemd-helper stays emulated: %s (host %s, target %s)", why,
+			 host_version[0] ? host_version : "none", perl->version);
+		return;
+	}
+	b->unpack_host_perl = true;
+	snprintf(b->unpack_perl_lib, sizeof(b->unpack_perl_lib), "%s", lib);
+	log_info("unpack: deb-systemd-helper runs with the host's perl %s (the target's perl-base "
+		 "is %s)", host_version, perl->version);
+}
+
 int native_unpack_decide(struct build *b, struct mkfr_error *err)
 {
 	if (b->unpack_decided)
@@ -194,10 +235,19 @@ int native_unpack_decide(struct build *b, struct mkfr_error *err)
 		return -1;
 	b->unpack_decided = true;
 	log_info("unpack: %s", b->unpack_reason);
+	if (b->unpack_native)
+		decide_host_perl(b);
 	return 0;
 }
 
 static const char *const shim_names[DPKG_SHIM_COUNT] = DPKG_SHIM_NAMES;
+
+/* How many of shim_names are staged: all, or all but the last
+ * (deb-systemd-helper) when the host's perl does not run it. */
+static size_t staged_names(const struct build *b)
+{
+	return b->unpack_host_perl ? DPKG_SHIM_COUNT : DPKG_SHIM_COUNT - 1;
+}
 
 static char *shim_path(const char *name)
 {
@@ -235,8 +285,9 @@ int native_unpack_stage(struct build *b, struct mkfr_error *err)
 	autofree char *shim = libexec_path(SHIM_NAME);
 	if (access(shim, X_OK) != 0)
 		return mkfr_fail(err, errno, "unpack=native: %s is missing: reinstall mkforeignroot", shim);
+	size_t names = staged_names(b);
 	/* Paths of the target's that the shims take: none may be there. */
-	for (size_t i = 0; i < DPKG_SHIM_COUNT; i++) {
+	for (size_t i = 0; i < names; i++) {
 		autofree char *path = shim_path(shim_names[i]);
 		if (rootfs_exists(rootfd, path))
 			return mkfr_fail(err, EEXIST, "unpack=native: the target already has %s", path);
@@ -247,22 +298,69 @@ int native_unpack_stage(struct build *b, struct mkfr_error *err)
 	autofree char *rm = host_tool("rm");
 	autofree char *base_name = host_tool("basename");
 	autofree char *dash = host_tool("dash");
-	char *programs[] = { (char *)host_dpkg(), dpkg_deb, dpkg_split, tar, rm, base_name, dash, NULL };
+	autofree char *perl = b->unpack_host_perl ? host_tool("perl") : NULL;
+	char *programs[] = { (char *)host_dpkg(), dpkg_deb, dpkg_split, tar, rm, base_name, dash,
+			     perl, NULL };
 	size_t libs = 0;
 	if (host_program_stage(rootfd, programs, DPKG_SHIM_HOST_DIR, &libs, err) < 0)
 		return mkfr_error_prefix(err, "unpack=native");
 	if (rootfs_mkdir_p(rootfd, DPKG_SHIM_DIR, 0755, err) < 0)
 		return -1;
 	b->unpack_staged = true; /* from here, what was put in is taken out again */
-	for (size_t i = 0; i < DPKG_SHIM_COUNT; i++) {
+	if (perl && rootfs_copy_tree_in(rootfd, b->unpack_perl_lib, DPKG_SHIM_HOST_PERL_LIB, err) < 0)
+		return mkfr_error_prefix(err, "unpack=native: the host's perl modules");
+	for (size_t i = 0; i < names; i++) {
 		autofree char *path = shim_path(shim_names[i]);
 		if (rootfs_copy_in(rootfd, shim, path, 0755, err) < 0)
 			return -1;
 	}
-	log_verbose("unpack=native: %s, %s, %s, %s, %s, %s, %s and %zu libraries in %s; the shim "
-		    "in %s", host_dpkg(), dpkg_deb, dpkg_split, tar, rm, base_name, dash, libs,
-		    DPKG_SHIM_HOST_DIR, DPKG_SHIM_DIR);
+	log_verbose("unpack=native: %s, %s, %s, %s, %s, %s, %s%s%s and %zu libraries in %s%s%s; "
+		    "the shim in %s", host_dpkg(), dpkg_deb, dpkg_split, tar, rm, base_name, dash,
+		    perl ? ", " : "", perl ? perl : "", libs, DPKG_SHIM_HOST_DIR,
+		    perl ? ", perl's modules from " : "", perl ? b->unpack_perl_lib : "",
+		    DPKG_SHIM_DIR);
 	return 0;
+}
+
+/* The shim's tally (DPKG_SHIM_CALLS) in one line of the log: how many
+ * calls the host's programs served, by name, and how many went to the
+ * target's own.  A missing or unreadable tally says so. */
+static void log_tally(int rootfd, size_t names)
+{
+	size_t host[DPKG_SHIM_COUNT] = { 0 }, host_total = 0, target_total = 0;
+	autoclose int fd = rootfs_open_read(rootfd, DPKG_SHIM_CALLS);
+	char reopen[64];
+	snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", fd);
+	autofree char *text = NULL;
+	struct mkfr_error ignored = { 0 };
+	if (fd < 0 || read_whole_file(reopen, 1 << 20, &text, NULL, &ignored) < 0) {
+		log_info("unpack: the shim's tally is missing: it was never called");
+		return;
+	}
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *who = strrchr(line, ' ');
+		if (!who)
+			continue;
+		*who++ = '\0';
+		if (strcmp(who, "target") == 0) {
+			target_total++;
+			continue;
+		}
+		for (size_t i = 0; i < names; i++)
+			if (strcmp(line, shim_names[i]) == 0) {
+				host[i]++;
+				host_total++;
+			}
+	}
+	char by_name[512] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < names && used < sizeof(by_name); i++)
+		if (host[i])
+			used += (size_t)snprintf(by_name + used, sizeof(by_name) - used, "%s%s %zu",
+						 used ? ", " : "", shim_names[i], host[i]);
+	log_info("unpack: the host's programs ran %zu calls (%s); %zu went to the target's own",
+		 host_total, by_name, target_total);
 }
 
 int native_unpack_unstage(struct build *b, struct mkfr_error *err)
@@ -273,6 +371,7 @@ int native_unpack_unstage(struct build *b, struct mkfr_error *err)
 	if (rootfd < 0)
 		return -1;
 	autofree char *shim = libexec_path(SHIM_NAME);
+	log_tally(rootfd, staged_names(b));
 	for (size_t i = 0; i < DPKG_SHIM_COUNT; i++) {
 		autofree char *path = shim_path(shim_names[i]);
 		if (!rootfs_exists(rootfd, path))

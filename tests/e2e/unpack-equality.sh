@@ -11,6 +11,11 @@
 # the SHA-256 of every regular file (the dpkg status and info/ files among
 # them); extended attributes; file capabilities.  Any difference fails.
 #
+# The shim's tally in the native build's log must show that the host ran
+# each kind of call the shim takes, deb-systemd-helper with the host's
+# perl where the target's perl is the host's major.minor (the bookworm
+# profiles) and emulated where it is not (riscv64-trixie).
+#
 # armel's emulated build is one whose probe rejects native unpacking (a
 # host dpkg that reports a version far from the target's): it must say so
 # in one line and go on emulated.  riscv64-trixie goes through a local
@@ -107,6 +112,26 @@ for profile in $profiles; do
 	grep -q "unpack: the host's dpkg .* unpacks, the target's dpkg .* configures" "$log"
 	ok $? "$profile: the host's dpkg did the unpacking"
 	grep "unpack: " "$log" | diag
+	# What the shim's tally says the host ran: each kind of call it
+	# takes, or a silent fall back to the target's programs would pass
+	# the comparison and only cost time.
+	tally=$(grep "unpack: the host's programs ran " "$log")
+	missing=
+	for name in dpkg dpkg-deb tar rm dpkg-split basename dpkg-maintscript-helper; do
+		[[ $tally =~ [\(\ ]$name\ [1-9] ]] || missing="$missing $name"
+	done
+	[ -n "$tally" ] && [ -z "$missing" ]
+	ok $? "$profile: the host ran every kind of call the shim takes${missing:+; none of:$missing}"
+	if [ "$profile" = riscv64-trixie ]; then
+		# trixie's perl is 5.40, the host's 5.36.
+		grep -q "unpack: deb-systemd-helper stays emulated: the target's perl is not the host's major.minor" "$log" &&
+			! [[ $tally =~ deb-systemd-helper ]]
+		ok $? "$profile: deb-systemd-helper stays emulated (another perl than the host's)"
+	else
+		grep -q "unpack: deb-systemd-helper runs with the host's perl " "$log" &&
+			[[ $tally =~ deb-systemd-helper\ [1-9] ]]
+		ok $? "$profile: deb-systemd-helper ran with the host's perl"
+	fi
 
 	log=$T_DIR/$profile.emulated.log
 	ok $emulated_rc "$profile: unpack=emulated builds (exit $emulated_rc, $(took "$log"))"
@@ -127,7 +152,8 @@ for profile in $profiles; do
 			grep -v ' install ok installed$')
 		[ -z "$bad" ] ; ok $? "$profile: every package of the native build is installed${bad:+: $bad}"
 		[ ! -e "$trees/native/usr/sbin/dpkg" ] && [ ! -e "$trees/native/usr/sbin/dpkg-deb" ] &&
-			[ ! -e "$trees/native/usr/sbin/tar" ] && [ ! -e "$trees/native/debootstrap" ]
+			[ ! -e "$trees/native/usr/sbin/tar" ] && [ ! -e "$trees/native/usr/sbin/deb-systemd-helper" ] &&
+			[ ! -e "$trees/native/debootstrap" ]
 		ok $? "$profile: no shim and no host program left in the rootfs"
 	fi
 	rm -rf --one-file-system "$trees/native" "$trees/emulated"
