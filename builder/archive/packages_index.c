@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,10 +263,19 @@ static void cleanup_archivep(struct archive **a)
 }
 #define autoarchive __attribute__((cleanup(cleanup_archivep)))
 
+/* The index uncompressed, written while it is parsed (struct plain_copy). */
+struct plain_copy {
+	int fd;          /* -1: none is made */
+	struct sha256 hash;
+	uint64_t size;
+	bool failed;     /* a write failed: the copy is not kept */
+};
+
 struct archive_stream {
 	struct archive *a;
 	const char *url;
 	char error[512];
+	struct plain_copy *plain; /* NULL: none */
 };
 
 /* stdio over the decompressing reader, so the parser sees plain lines. */
@@ -277,6 +287,13 @@ static ssize_t archive_cookie_read(void *cookie, char *buf, size_t size)
 		snprintf(s->error, sizeof(s->error), "%s", archive_error_string(s->a));
 		errno = EIO;
 		return -1;
+	}
+	struct plain_copy *c = s->plain;
+	if (c && !c->failed && n > 0) {
+		if (write_all(c->fd, buf, (size_t)n) < 0)
+			c->failed = true;
+		sha256_update(&c->hash, buf, (size_t)n);
+		c->size += (uint64_t)n;
 	}
 	return (ssize_t)n;
 }
@@ -298,8 +315,8 @@ static int open_tmpfile(struct mkfr_error *err)
 	return fd;
 }
 
-static int parse_compressed(int fd, const char *url, struct packages_index *idx,
-			    struct mkfr_error *err)
+static int parse_compressed(int fd, const char *url, struct plain_copy *plain,
+			    struct packages_index *idx, struct mkfr_error *err)
 {
 	autoarchive struct archive *a = archive_read_new();
 	struct archive_entry *entry;
@@ -313,7 +330,7 @@ static int parse_compressed(int fd, const char *url, struct packages_index *idx,
 	    archive_read_next_header(a, &entry) != ARCHIVE_OK)
 		return mkfr_fail(err, 0, "%s: cannot decompress: %s", url, archive_error_string(a));
 
-	struct archive_stream s = { .a = a, .url = url };
+	struct archive_stream s = { .a = a, .url = url, .plain = plain };
 	cookie_io_functions_t io = { .read = archive_cookie_read };
 	autofclose FILE *f = fopencookie(&s, "r", io);
 	if (!f)
@@ -425,6 +442,183 @@ static const struct release_checksum *listed_or_fail(const struct packages_fetch
 	return sum;
 }
 
+/* The uncompressed index beside the compressed one.  Debian's Release
+ * files list COMPONENT/binary-ARCH/Packages with its size and SHA256,
+ * though mirrors serve only the compressed forms.  Where the Release lists
+ * it, the index is also kept uncompressed, checked against that entry,
+ * with a note PLAIN.from holding the SHA256 of the compressed index it was
+ * decompressed from.  A later build then verifies and parses it without
+ * decompressing (0.8 s of xz for armel's 8 MB index, once to resolve and
+ * once more for the apt lists), and the fetch stage copies it into the
+ * rootfs as it is (packages_index_plain_path).
+ *
+ * It is used only when both its SHA256 and its note match the Release
+ * being used: a Release whose two entries disagree (a broken repository
+ * tool, a test's re-signed mirror) still gets exactly what its compressed
+ * index holds.  Each file is replaced atomically, so a build racing
+ * another sees either a matching pair or a mismatch, never a wrong index.
+ * Where the Release does not list the uncompressed index, nothing
+ * changes. */
+#define PLAIN_NOTE_SUFFIX PACKAGES_INDEX_PLAIN_NOTE_SUFFIX
+
+static const struct release_checksum *plain_listed(const struct packages_fetch_request *req,
+						   char **rel_path)
+{
+	char *path = xasprintf("%s/binary-%s/Packages", req->component, req->arch);
+	const struct release_checksum *sum = release_file_checksum(req->release, path);
+	if (!sum) {
+		free(path);
+		return NULL;
+	}
+	*rel_path = path;
+	return sum;
+}
+
+char *packages_index_plain_path(const struct release_file *rel, const char *component,
+				const char *arch)
+{
+	struct packages_fetch_request req = { .release = rel, .component = component, .arch = arch };
+	char *rel_path = NULL;
+	return plain_listed(&req, &rel_path) ? rel_path : NULL;
+}
+
+/* DIR/REL_PATH.from: the compressed index's SHA256 and a newline. */
+static int write_plain_note(const char *dir, const char *rel_path, const char *compressed_sha256,
+			    struct mkfr_error *err)
+{
+	autofree char *note = xasprintf("%s/%s" PLAIN_NOTE_SUFFIX, dir, rel_path);
+	autofree char *text = xasprintf("%s\n", compressed_sha256);
+	return atomic_file_write(note, text, strlen(text), 0644, err);
+}
+
+/* Does DIR/REL_PATH.from name `compressed_sha256`? */
+static bool plain_note_says(const char *dir, const char *rel_path, const char *compressed_sha256)
+{
+	autofree char *note = xasprintf("%s/%s" PLAIN_NOTE_SUFFIX, dir, rel_path);
+	autofree char *text = NULL;
+	struct mkfr_error ignored;
+	if (read_whole_file(note, 256, &text, NULL, &ignored) < 0)
+		return false;
+	text[strcspn(text, "\n")] = '\0';
+	return strcmp(text, compressed_sha256) == 0;
+}
+
+/* Start a plain copy into SAVE_DIR/REL_PATH; c->fd -1 when none is made. */
+static void plain_copy_begin(struct plain_copy *c, struct atomic_file *out,
+			     const char *save_dir, const char *rel_path)
+{
+	*c = (struct plain_copy){ .fd = -1 };
+	struct mkfr_error ignored;
+	if (!save_dir || !rel_path)
+		return;
+	autofree char *dest = path_join(save_dir, rel_path);
+	if (mkdir_parents(dest, 0755, &ignored) < 0 || atomic_file_open(out, dest, 0644, &ignored) < 0)
+		return;
+	if (sha256_begin(&c->hash, &ignored) < 0) {
+		atomic_file_discard(out);
+		return;
+	}
+	c->fd = out->fd;
+}
+
+/* Keep the copy, and its note, if it is what the Release lists; a copy
+ * that is not (or could not be written) is dropped: the compressed index
+ * was verified, so the build goes on, only without the shortcut. */
+static void plain_copy_end(struct plain_copy *c, struct atomic_file *out, const char *save_dir,
+			   const char *rel_path, const struct release_checksum *plain_sum,
+			   const struct release_checksum *compressed_sum, const char *url)
+{
+	if (c->fd < 0)
+		return;
+	char hex[SHA256_HEX_SIZE];
+	sha256_finish_hex(&c->hash, hex);
+	struct mkfr_error ignored;
+	if (c->failed || c->size != plain_sum->size || strcmp(hex, plain_sum->sha256) != 0 ||
+	    atomic_file_commit(out, &ignored) < 0 ||
+	    write_plain_note(save_dir, rel_path, compressed_sum->sha256, &ignored) < 0)
+		log_verbose("%s: its uncompressed form (%llu bytes) is not the Release's: not kept",
+			    url, (unsigned long long)c->size);
+	atomic_file_discard(out);
+	c->fd = -1;
+}
+
+/* Parse the compressed index in `fd` (the Release's `compressed_sum`)
+ * and, where the Release lists the uncompressed one, keep that in
+ * SAVE_DIR. */
+static int parse_compressed_keep_plain(int fd, const char *url,
+				       const struct packages_fetch_request *req,
+				       const struct release_checksum *compressed_sum,
+				       struct packages_index *idx, struct mkfr_error *err)
+{
+	autofree char *plain_path = NULL;
+	const struct release_checksum *plain_sum = plain_listed(req, &plain_path);
+	autodiscard struct atomic_file out = ATOMIC_FILE_INIT;
+	struct plain_copy copy;
+	plain_copy_begin(&copy, &out, plain_sum ? req->save_dir : NULL, plain_path);
+	int r = parse_compressed(fd, url, copy.fd >= 0 ? &copy : NULL, idx, err);
+	if (r == 0)
+		plain_copy_end(&copy, &out, req->save_dir, plain_path, plain_sum, compressed_sum, url);
+	else if (copy.fd >= 0)
+		sha256_abort(&copy.hash);
+	return r;
+}
+
+static int save_index(int fd, const char *save_dir, const char *rel_path, struct mkfr_error *err);
+
+/* SAVE_DIR/REL_PATH as a hard link to `path` (the cache and a build's
+ * directory share a filesystem), else a copy. */
+static int save_by_link(const char *path, int fd, const char *save_dir, const char *rel_path,
+			struct mkfr_error *err)
+{
+	autofree char *dest = path_join(save_dir, rel_path);
+	autofree char *tmp = xasprintf("%s.%d.link", dest, (int)getpid());
+	if (mkdir_parents(dest, 0755, err) < 0)
+		return -1;
+	unlink(tmp);
+	if (link(path, tmp) == 0 && rename(tmp, dest) == 0)
+		return 0;
+	unlink(tmp);
+	return save_index(fd, save_dir, rel_path, err);
+}
+
+/* The uncompressed index in DIR, if the Release lists it and it is that
+ * (size, SHA256, and a note naming `compressed_sum`): parsed from there,
+ * and kept in SAVE_DIR with its note.  1 when used, 0 when not there or
+ * not that (the caller goes on to the compressed one), -1 on an error. */
+static int load_plain(const struct packages_fetch_request *req, const char *dir,
+		      const struct release_checksum *compressed_sum, struct packages_index *idx,
+		      struct mkfr_error *err)
+{
+	autofree char *rel_path = NULL;
+	const struct release_checksum *sum = plain_listed(req, &rel_path);
+	if (!sum || !plain_note_says(dir, rel_path, compressed_sum->sha256))
+		return 0;
+	autofree char *path = path_join(dir, rel_path);
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != sum->size)
+		return 0;
+	char hex[SHA256_HEX_SIZE];
+	uint64_t size;
+	struct mkfr_error ignored;
+	if (sha256_fd_hex(fd, hex, &size, &ignored) < 0 || size != sum->size ||
+	    strcmp(hex, sum->sha256) != 0) {
+		log_verbose("%s does not match its Release entry: decompressing the index instead", path);
+		return 0;
+	}
+	if (req->save_dir && (save_by_link(path, fd, req->save_dir, rel_path, err) < 0 ||
+			      write_plain_note(req->save_dir, rel_path, compressed_sum->sha256, err) < 0))
+		return -1;
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	autofclose FILE *f = dupfd >= 0 ? fdopen(dupfd, "r") : NULL;
+	if (!f) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return mkfr_fail(err, errno, "cannot read %s", path);
+	}
+	return packages_index_parse_stream(f, path, idx, err) < 0 ? -1 : 1;
+}
+
 /* Keep the verified compressed index at SAVE_DIR/REL_PATH (for offline
  * builds and the local mirror debootstrap reads). */
 static int save_index(int fd, const char *save_dir, const char *rel_path, struct mkfr_error *err)
@@ -459,7 +653,7 @@ int packages_index_fetch(const struct packages_fetch_request *req, struct packag
 		return -1;
 	if (req->save_dir && save_index(fd, req->save_dir, rel_path, err) < 0)
 		return -1;
-	return parse_compressed(fd, url, idx, err);
+	return parse_compressed_keep_plain(fd, url, req, sum, idx, err);
 }
 
 int packages_index_load(const struct packages_fetch_request *req, const char *dir,
@@ -469,6 +663,9 @@ int packages_index_load(const struct packages_fetch_request *req, const char *di
 	const struct release_checksum *sum = listed_or_fail(req, &rel_path, err);
 	if (!sum)
 		return -1;
+	int plain = load_plain(req, dir, sum, idx, err);
+	if (plain != 0)
+		return plain < 0 ? -1 : 0;
 	path = path_join(dir, rel_path);
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -483,7 +680,7 @@ int packages_index_load(const struct packages_fetch_request *req, const char *di
 				 (unsigned long long)size, hex);
 	if (req->save_dir && save_index(fd, req->save_dir, rel_path, err) < 0)
 		return -1;
-	return parse_compressed(fd, path, idx, err);
+	return parse_compressed_keep_plain(fd, path, req, sum, idx, err);
 }
 
 int packages_index_decompress_to(const char *compressed, int fd, struct mkfr_error *err)

@@ -72,6 +72,15 @@ int packages_index_fetch(const struct packages_fetch_request *req, struct packag
  * save_dir), checked against req->release before it is parsed. */
 int packages_index_load(const struct packages_fetch_request *req, const char *dir,
 			struct packages_index *idx, struct mkfr_error *err);
+/* Where the Release lists the index uncompressed (Debian's do), it is
+ * kept as verified beside the compressed one, as SAVE_DIR/PATH (and
+ * packages_index_load uses it when it matches): PATH (new string) below
+ * dists/SUITE/, or NULL when the Release does not list it. */
+char *packages_index_plain_path(const struct release_file *rel, const char *component,
+				const char *arch);
+/* Beside it, PATH.from: the SHA256 of the compressed index it came from,
+ * without which it is not used. */
+#define PACKAGES_INDEX_PLAIN_NOTE_SUFFIX ".from"
 /* Decompress a saved index to fd (plain text: what apt keeps in
  * /var/lib/apt/lists). */
 int packages_index_decompress_to(const char *compressed, int fd, struct mkfr_error *err);

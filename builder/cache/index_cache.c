@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A Release file is ~150 KB; this is far beyond any. */
@@ -28,6 +29,12 @@ static void publish(const struct index_source *src, const char *local, const cha
 	autofree char *cached = path_join(dir, name);
 	autofree char *tmp = xasprintf("%s.%d.tmp", cached, (int)getpid());
 	struct mkfr_error err;
+	struct stat a, b;
+	/* Already that very file (the build linked it from the cache): a
+	 * rename onto itself would do nothing and leave `tmp` behind. */
+	if (stat(local, &a) == 0 && stat(cached, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return;
 	if (mkdir_parents(cached, 0755, &err) < 0)
 		return;
 	unlink(tmp);
@@ -178,9 +185,19 @@ int index_cache_packages(struct index_source *src, const struct release_file *re
 	}
 	if (src->keep_dir) {
 		autofree char *rel_path = NULL;
+		autofree char *plain = packages_index_plain_path(rel, component, arch);
 		if (packages_index_listed(rel, component, arch, &rel_path)) {
 			autofree char *local = path_join(src->keep_dir, rel_path);
-			publish(src, local, rel_path);
+			if (access(local, R_OK) == 0) /* not where the plain one was used */
+				publish(src, local, rel_path);
+		}
+		/* The uncompressed index and its note (packages_index.h). */
+		autofree char *note = plain ? xasprintf("%s" PACKAGES_INDEX_PLAIN_NOTE_SUFFIX, plain) : NULL;
+		autofree char *local_plain = plain ? path_join(src->keep_dir, plain) : NULL;
+		autofree char *local_note = note ? path_join(src->keep_dir, note) : NULL;
+		if (local_plain && access(local_plain, R_OK) == 0 && access(local_note, R_OK) == 0) {
+			publish(src, local_plain, plain);
+			publish(src, local_note, note);
 		}
 	}
 	return 0;

@@ -112,8 +112,10 @@ static int seed_signed_files(const struct debootstrap_seed *s, struct mkfr_error
 	return 0;
 }
 
-/* Each component's Packages, decompressed on our side (as apt keeps it),
- * then copied in through the rootfs-safe path like every other write. */
+/* Each component's Packages as apt keeps it (uncompressed), through the
+ * rootfs-safe path like every other write: copied where resolve kept it
+ * uncompressed and verified (archive/packages_index.h), else decompressed
+ * here. */
 static int decompress_index(int fd, void *compressed, struct mkfr_error *err)
 {
 	return packages_index_decompress_to(compressed, fd, err);
@@ -129,6 +131,13 @@ static int seed_indexes(const struct debootstrap_seed *s, struct mkfr_error *err
 		autofree char *compressed = path_join(s->signed_dir, listed);
 		autofree char *file = xasprintf("%s/binary-%s/Packages", s->components[i], s->arch);
 		autofree char *name = dists_list_name(s, file);
+		autofree char *plain_path = packages_index_plain_path(s->release, s->components[i], s->arch);
+		autofree char *plain = plain_path ? path_join(s->signed_dir, plain_path) : NULL;
+		if (plain && access(plain, R_OK) == 0) {
+			if (rootfs_copy_in(s->rootfd, plain, name, 0644, err) < 0)
+				return -1;
+			continue;
+		}
 		/* Straight into the rootfs: no temporary copy, no fsync (the
 		 * output stage syncs OUT once). */
 		if (rootfs_write_via(s->rootfd, name, 0644, decompress_index, compressed, err) < 0)
