@@ -156,22 +156,41 @@ int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
 	return rootfs_write_via(rootfd, path, mode, fill_from_fd, &from, err);
 }
 
+/* A directory stream over the directory `fd`, which stays the caller's
+ * (the stream reads a duplicate); NULL with errno set. */
+static DIR *opendir_at(int fd)
+{
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+	if (!d && dupfd >= 0) {
+		int e = errno;
+		close(dupfd);
+		errno = e;
+	}
+	return d;
+}
+
+/* The next entry of `d` but "." and ".."; NULL at the end (errno 0) or
+ * on a read error (errno set). */
+static struct dirent *read_entry(DIR *d)
+{
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d)) &&
+	       (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0))
+		;
+	return de;
+}
+
 /* rootfs_copy_tree_in below one level: the host directory `dirfd`
  * (shown as `src`) into `path`, which exists inside root. */
 static int copy_tree_level(int rootfd, int dirfd, const char *src, const char *path,
 			   struct mkfr_error *err)
 {
-	int dupfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	autoclosedir DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
-	if (!d) {
-		if (dupfd >= 0)
-			close(dupfd);
+	autoclosedir DIR *d = opendir_at(dirfd);
+	if (!d)
 		return mkfr_fail(err, errno, "cannot read %s", src);
-	}
 	struct dirent *de;
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
+	while ((de = read_entry(d))) {
 		autofree char *from = xasprintf("%s/%s", src, de->d_name);
 		autofree char *to = xasprintf("%s/%s", path, de->d_name);
 		struct stat st;
@@ -315,18 +334,11 @@ bool rootfs_is_mount_root(int dirfd, const char *name, dev_t parent_dev)
 /* Empty the directory `fd` (on device `dev`) and everything below it. */
 static int empty_dir(int fd, dev_t dev, const char *shown, struct mkfr_error *err)
 {
-	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dupfd < 0)
+	autoclosedir DIR *d = opendir_at(fd);
+	if (!d)
 		return mkfr_fail(err, errno, "cannot read %s", shown);
-	autoclosedir DIR *d = fdopendir(dupfd);
-	if (!d) {
-		close(dupfd);
-		return mkfr_fail(err, errno, "cannot read %s", shown);
-	}
 	struct dirent *de;
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
+	while ((de = read_entry(d))) {
 		struct stat st;
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
