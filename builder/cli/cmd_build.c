@@ -58,6 +58,12 @@ static void usage(FILE *f)
 	      "      --manifest FILE    write the JSON manifest there (default OUT.manifest.json;\n"
 	      "                         `no`: none; same as --set manifest=FILE)\n"
 	      "      --stop-after STAGE run up to STAGE, then undo it all (benchmarks)\n"
+	      "      --hook-dir DIR     run DIR's executables named PHASE* at each phase (repeatable)\n"
+	      "      --setup-hook CMD, --extract-hook CMD, --essential-hook CMD,\n"
+	      "      --customize-hook CMD, --cleanup-hook CMD\n"
+	      "                         at that phase run /bin/sh -c CMD sh ROOTFS, or a built-in:\n"
+	      "                         copy-in HOSTPATH PATH, copy-out PATH HOSTPATH,\n"
+	      "                         append PATH LINE, enable-unit UNIT (repeatable)\n"
 	      "      --progress=json    progress as one JSON object a line (stage, event, package,\n"
 	      "                         done/total, bytes, elapsed) on stderr, for pipelines\n"
 	      "      --progress-fd N    write those lines to descriptor N instead (open for us)\n"
@@ -101,6 +107,15 @@ static int push_key_option(int opt, const char *value, char ***sets)
 	abort(); /* an option of the table below without a row above */
 }
 
+/* Options without a short form, beyond every character. */
+enum { OPT_HOOK_DIR = 256, OPT_PHASE_HOOK };
+
+static void free_phase_hooks(char **(*hooks)[HOOK_PHASES])
+{
+	for (int i = 0; i < HOOK_PHASES; i++)
+		strv_free((*hooks)[i]);
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -124,16 +139,34 @@ int cmd_build(int argc, char **argv)
 		{ "sbom", required_argument, NULL, 'X' },
 		{ "progress", required_argument, NULL, 'P' },
 		{ "progress-fd", required_argument, NULL, 'D' },
+		{ "hook-dir", required_argument, NULL, OPT_HOOK_DIR },
+		{ "setup-hook", required_argument, NULL, OPT_PHASE_HOOK + HOOK_SETUP },
+		{ "extract-hook", required_argument, NULL, OPT_PHASE_HOOK + HOOK_EXTRACT },
+		{ "essential-hook", required_argument, NULL, OPT_PHASE_HOOK + HOOK_ESSENTIAL },
+		{ "customize-hook", required_argument, NULL, OPT_PHASE_HOOK + HOOK_CUSTOMIZE },
+		{ "cleanup-hook", required_argument, NULL, OPT_PHASE_HOOK + HOOK_CLEANUP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct build_options opts = { 0 };
 	autostrv char **sets = strv_new();
+	autostrv char **hook_dirs = strv_new();
+	__attribute__((cleanup(free_phase_hooks))) char **phase_hooks[HOOK_PHASES] = { NULL };
 	bool progress_json = false;
 	const char *progress_fd = NULL;
 	int c;
 
+	opts.hook_dirs = hook_dirs;
 	while ((c = getopt_long(argc, argv, "p:s:nl:qvhV", longopts, NULL)) != -1) {
+		if (c >= OPT_PHASE_HOOK && c < OPT_PHASE_HOOK + HOOK_PHASES) {
+			strv_push(&phase_hooks[c - OPT_PHASE_HOOK], optarg);
+			opts.phase_hooks[c - OPT_PHASE_HOOK] = phase_hooks[c - OPT_PHASE_HOOK];
+			continue;
+		}
 		switch (c) {
+		case OPT_HOOK_DIR:
+			strv_push(&hook_dirs, optarg);
+			opts.hook_dirs = hook_dirs;
+			break;
 		case 'p':
 			opts.profile_name = optarg;
 			break;

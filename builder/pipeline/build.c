@@ -4,6 +4,7 @@
 #include "pipeline/build.h"
 
 #include "archive/dpkg_status.h"
+#include "pipeline/hooks.h"
 #include "sys/mounts.h"
 #include "sys/rootfs_fs.h"
 #include "sys/stale.h"
@@ -72,7 +73,8 @@ void build_free(struct build *b)
 	free(b->debootstrap);
 	free(b->keyring_path);
 	free(b->cache_dir);
-	strv_free(b->hooks);
+	hooks_free(b);
+	strv_free(b->copied_out);
 	emulation_free(&b->emu);
 	free(b->fetch_dir);
 	free(b->signed_dir);

@@ -22,6 +22,11 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* The phases hooks run at (pipeline/hooks.h), in the order they run;
+ * each is a stage of its own but cleanup, whose hooks run first thing in
+ * the cleanup stage. */
+enum hook_phase { HOOK_SETUP, HOOK_EXTRACT, HOOK_ESSENTIAL, HOOK_CUSTOMIZE, HOOK_CLEANUP, HOOK_PHASES };
+
 struct build_options {
 	const char *profile_name;
 	char **sets;          /* --set key=value */
@@ -33,6 +38,8 @@ struct build_options {
 	/* --stop-after STAGE: run up to that stage, then undo everything, as
 	 * for a failure (for benchmarks and debugging; nothing is kept). */
 	const char *stop_after;
+	char **hook_dirs;               /* --hook-dir DIR, in order */
+	char **phase_hooks[HOOK_PHASES]; /* --PHASE-hook CMD, in order */
 };
 
 /* resolve: what the verified indexes say the rootfs is made of. */
@@ -50,6 +57,7 @@ struct build_resolved {
 };
 
 struct installed_package; /* archive/dpkg_status.h */
+struct hook;              /* pipeline/hooks.h */
 
 struct build {
 	const struct build_options *opts;
@@ -104,7 +112,12 @@ struct build {
 	char *debootstrap;    /* host debootstrap program */
 	char *keyring_path;   /* absolute keyring for our own Release checks */
 	char *cache_dir;      /* absolute cache_dir */
-	char **hooks;         /* shipped, then profile hooks (absolute paths) */
+	/* Each phase's hooks in the order they run (pipeline/hooks.h). */
+	struct hook *hooks[HOOK_PHASES];
+	size_t hook_count[HOOK_PHASES];
+	/* Host files copy-out hooks made: removed again unless the build
+	 * completes, as OUT would be. */
+	char **copied_out;
 	bool base_cache_enabled;
 	/* How target programs run: binfmt and qemu modes, the host emulator,
 	 * and what setup_qemu staged and registered (emu/emulation.h). */

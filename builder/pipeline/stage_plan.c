@@ -5,6 +5,7 @@
 #include "out/image_fs.h"
 #include "out/oci.h"
 #include "out/tar_writer.h"
+#include "pipeline/hooks.h"
 #include "pipeline/host_check.h"
 #include "pipeline/stages.h"
 #include "profile/apt_sources.h"
@@ -16,7 +17,6 @@
 #include "sys/userns.h"
 #include "util/alloc.h"
 #include "util/cleanup.h"
-#include "util/datadirs.h"
 #include "util/file_io.h"
 #include "util/log.h"
 #include "util/strv.h"
@@ -37,52 +37,6 @@
 #include <unistd.h>
 
 #define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
-
-/* A hook runs as root: it, and the directory it sits in (whoever may
- * write there may replace it), must be ours or root's and writable by
- * nobody else. */
-static int check_hook(const char *path, const char *origin, struct mkfr_error *err)
-{
-	autofree char *copy = xstrdup(path);
-	if (require_trusted_path(path, "hook", err) < 0 ||
-	    require_trusted_path(dirname(copy), "the hook directory", err) < 0)
-		return mkfr_error_prefix(err, "%s: key 'hooks'", origin);
-	return 0;
-}
-
-/* Shipped cleanup hooks (sorted), then the profile's, all executable. */
-static int resolve_hooks(struct build *b, struct mkfr_error *err)
-{
-	b->hooks = strv_new();
-	autofree char *dir = datadir_path("hooks/cleanup");
-	autoclosedir DIR *d = opendir(dir);
-	if (!d)
-		return mkfr_fail(err, errno, "cannot read the shipped hooks in %s", dir);
-	autostrv char **names = strv_new();
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			strv_push(&names, de->d_name);
-	strv_sort(names);
-	for (size_t i = 0; names[i]; i++) {
-		strv_pushf(&b->hooks, "%s/%s", dir, names[i]);
-		if (check_hook(b->hooks[i], "shipped", err) < 0)
-			return -1;
-	}
-
-	autostrv char **extra = profile_get_list(b->profile, "hooks");
-	for (size_t i = 0; extra && extra[i]; i++) {
-		autofree char *path = profile_resolve_path(b->profile, "hooks", extra[i]);
-		if (!path || access(path, X_OK) != 0)
-			return mkfr_fail_usage(err, "%s: key 'hooks': '%s' is not an executable file (%s)",
-					       profile_origin(b->profile, "hooks"), extra[i],
-					       path ? path : "?");
-		if (check_hook(path, profile_origin(b->profile, "hooks"), err) < 0)
-			return -1;
-		strv_push(&b->hooks, path);
-	}
-	return 0;
-}
 
 /* format= if given, else OUT's name.  Whatever the format needs from the
  * host is checked now rather than after the build: a tarball's compressor
@@ -277,14 +231,11 @@ static void print_dry_run(const struct build *b)
 	if (b->base_cache_enabled)
 		printf("  %-11s on a base cache miss, keep the configured base in %s\n", "snapshot",
 		       base_dir);
-	for (size_t i = 0; b->hooks[i]; i++) {
-		char *hook_argv[] = { b->hooks[i], b->work, NULL };
-		print_argv("hook", NULL, hook_argv);
-	}
 	if (profile_get_bool(b->profile, "sysroot"))
 		printf("  %-11s absolute symlinks made relative; write %s.toolchain.cmake and %s.pkg-config\n",
 		       "sysroot", b->out, b->out);
-	printf("  %-11s remove /debootstrap, the emulator and policy-rc.d\n", "cleanup");
+	printf("  %-11s run the cleanup hooks; remove /debootstrap, the emulator and policy-rc.d\n",
+	       "cleanup");
 	char epoch[64] = "";
 	if (b->epoch_from_env)
 		snprintf(epoch, sizeof(epoch), "%lld (SOURCE_DATE_EPOCH)", (long long)b->source_date_epoch);
@@ -314,6 +265,7 @@ static void print_dry_run(const struct build *b)
 	if (!manifest || strcmp(manifest, "no") != 0)
 		printf("  %-11s %s%s\n", "manifest", manifest ? manifest : b->out,
 		       manifest ? "" : ".manifest.json");
+	hooks_print(b);
 }
 
 /* binfmt= and qemu= from the profile (already checked against their choices). */
@@ -409,12 +361,19 @@ static int plan_check(struct build *b, struct mkfr_error *err)
 	b->fetch_dir = cache_tmp_path(b->cache_dir, fetch_base);
 	b->signed_dir = path_join(b->fetch_dir, "real");
 	if (resolve_format(b, err) < 0 || resolve_reproducible(b, err) < 0 ||
-	    resolve_out(b, err) < 0 || resolve_hooks(b, err) < 0)
+	    resolve_out(b, err) < 0)
 		return -1;
 	build_name_target(b);
-	if (resolve_emulation(b, err) < 0)
+	if (hooks_resolve(b, err) < 0 || resolve_emulation(b, err) < 0)
 		return -1;
 	b->base_cache_enabled = profile_get_bool(b->profile, "base_cache");
+	/* A cached base is what setup, extract and essential hooks would
+	 * have changed, had they run: it cannot stand in for them. */
+	if (b->base_cache_enabled && hooks_change_base(b)) {
+		b->base_cache_enabled = false;
+		log_info("base cache: off for this build: its setup, extract or essential hooks change "
+			 "what the base is made of");
+	}
 
 	autofree char *out_dir = out_directory(b);
 

@@ -10,11 +10,15 @@ extern const struct stage stage_plan;         /* stage_plan.c */
 extern const struct stage stage_resolve;      /* stage_resolve.c */
 extern const struct stage stage_scratch;      /* stage_scratch.c */
 extern const struct stage stage_base_restore; /* stage_base_restore.c */
+extern const struct stage stage_setup;        /* stage_hooks.c */
 extern const struct stage stage_fetch;        /* stage_fetch.c */
 extern const struct stage stage_foreign;      /* stage_foreign.c */
+extern const struct stage stage_extract;      /* stage_hooks.c */
 extern const struct stage stage_setup_qemu;   /* stage_setup_qemu.c */
 extern const struct stage stage_second;       /* stage_second.c */
+extern const struct stage stage_essential;    /* stage_hooks.c */
 extern const struct stage stage_snapshot;     /* stage_snapshot.c */
+extern const struct stage stage_customize;    /* stage_hooks.c */
 extern const struct stage stage_cleanup;      /* stage_cleanup.c */
 extern const struct stage stage_sysroot;      /* stage_sysroot.c */
 extern const struct stage stage_inventory;    /* stage_manifest.c */

@@ -362,6 +362,11 @@ const char *profile_origin(const struct profile *p, const char *key)
 	return o ? o : "unset";
 }
 
+const char *profile_base_dir(const struct profile *p, const char *key)
+{
+	return lookup(p, key)->base_dir;
+}
+
 bool profile_get_bool(const struct profile *p, const char *key)
 {
 	const char *v = profile_get(p, key);

@@ -82,6 +82,9 @@ char **profile_get_list(const struct profile *p, const char *key);
 /* A KEY_PATH/KEY_PATHS item made absolute against its origin's directory. */
 char *profile_resolve_path(const struct profile *p, const char *key, const char *item);
 const char *profile_origin(const struct profile *p, const char *key);
+/* The directory a key's relative paths are taken from (its profile's, or
+ * the working directory for --set), or NULL. */
+const char *profile_base_dir(const struct profile *p, const char *key);
 /* Set a value after loading (e.g. a default discovered from the host). */
 void profile_set_value(struct profile *p, const char *key, const char *value, const char *origin);
 

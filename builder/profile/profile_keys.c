@@ -48,7 +48,26 @@ static const struct profile_key keys[] = {
 	{ "keyring", KEY_PATH, NULL, false, NULL,
 	  "Keyring that signs the suite's Release file; default: debootstrap's." },
 	{ "hooks", KEY_PATHS, "", false, NULL,
-	  "Extra cleanup hooks (executables), comma-separated, run after the shipped ones." },
+	  "Extra cleanup hooks, comma-separated, run after the shipped ones and hook_dir's (the older "
+	  "name of cleanup_hooks, run before it)." },
+	{ "hook_dir", KEY_PATH, NULL, false, NULL,
+	  "A directory of hooks: at each phase its executables whose names start with the phase's "
+	  "name (setup01, customize-motd.sh ...), sorted, as mmdebstrap's --hook-dir." },
+	{ "setup_hooks", KEY_PATHS, "", false, NULL,
+	  "Hooks run on the host before fetch, on an empty rootfs: executables, or built-in helpers "
+	  "(copy-in HOSTPATH PATH, copy-out PATH HOSTPATH, append PATH LINE, enable-unit UNIT), "
+	  "comma-separated.  Turns the base cache off." },
+	{ "extract_hooks", KEY_PATHS, "", false, NULL,
+	  "Hooks run after the first stage, before emulation (unpacked, not configured), as "
+	  "setup_hooks.  Turns the base cache off." },
+	{ "essential_hooks", KEY_PATHS, "", false, NULL,
+	  "Hooks run after the second stage, under emulation (configured), as setup_hooks.  Turns "
+	  "the base cache off." },
+	{ "customize_hooks", KEY_PATHS, "", false, NULL,
+	  "Hooks run after the extra packages and the base snapshot, under emulation, as "
+	  "setup_hooks; they run on base cache hits too." },
+	{ "cleanup_hooks", KEY_PATHS, "", false, NULL,
+	  "Hooks run in the cleanup stage after the shipped ones and `hooks`, as setup_hooks." },
 	{ "hostname", KEY_HOSTNAME, "localhost", false, NULL,
 	  "Written to /etc/hostname of the rootfs (instead of the build host's name)." },
 	{ "check_valid_until", KEY_BOOL, "yes", false, NULL,

@@ -230,6 +230,47 @@ int rootfs_copy_tree_in(int rootfd, const char *src, const char *path, struct mk
 	return copy_tree_level(rootfd, dirfd, src, path, err);
 }
 
+int rootfs_append(int rootfd, const char *path, const void *data, size_t len,
+		  struct mkfr_error *err)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	if (dirfd < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot open the directory of %s", path);
+	/* O_NONBLOCK: a FIFO planted there must not make us wait. */
+	autoclose int fd = openat(dirfd, base, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+					       O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = openat(dirfd, base, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return mkfr_fail(err, errno == ELOOP ? 0 : errno, "rootfs: cannot append to %s%s", path,
+				 errno == ELOOP ? ": it is a symbolic link" : "");
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return mkfr_fail(err, 0, "rootfs: cannot append to %s: not a regular file", path);
+	if (write_all(fd, data, len) < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot append to %s", path);
+	return 0;
+}
+
+int rootfs_symlink(int rootfd, const char *target, const char *path, struct mkfr_error *err)
+{
+	autofree char *base = NULL;
+	autoclose int dirfd = open_parent(rootfd, path, &base);
+	if (dirfd < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot open the directory of %s", path);
+	struct stat st;
+	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISLNK(st.st_mode))
+			return mkfr_fail(err, EEXIST, "rootfs: cannot make the link %s", path);
+		if (unlinkat(dirfd, base, 0) < 0)
+			return mkfr_fail(err, errno, "rootfs: cannot replace the link %s", path);
+	}
+	if (symlinkat(target, dirfd, base) < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot make the link %s", path);
+	return 0;
+}
+
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err)
 {
 	autofree char *copy = xstrdup(path);
@@ -267,6 +308,19 @@ int rootfs_open_read(int rootfd, const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+int rootfs_copy_out(int rootfd, const char *path, int out_fd, mode_t *mode, struct mkfr_error *err)
+{
+	autoclose int in = rootfs_open_read(rootfd, path);
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot read %s", path);
+	/* Opened without blocking (a FIFO); the reads themselves may block. */
+	if (fcntl(in, F_SETFL, 0) < 0 || copy_fd(out_fd, in) < 0)
+		return mkfr_fail(err, errno, "rootfs: cannot copy %s out", path);
+	*mode = st.st_mode & 07777;
+	return 0;
 }
 
 /* The path an open fd names, as /proc says it. */

@@ -36,12 +36,24 @@ int rootfs_copy_in(int rootfd, const char *src, const char *path, mode_t mode,
  * symlink, and anything but a directory or regular file in it (a symlink,
  * a device) is refused: the copy is exactly what was read. */
 int rootfs_copy_tree_in(int rootfd, const char *src, const char *path, struct mkfr_error *err);
+/* Append `len` bytes to the regular file `path` inside root, creating it
+ * (mode 0644) when missing; a final symlink, or anything but a regular
+ * file there, is refused. */
+int rootfs_append(int rootfd, const char *path, const void *data, size_t len,
+		  struct mkfr_error *err);
+/* The symbolic link `path` inside root, pointing at `target` (stored as
+ * given, never followed here).  A symlink already at `path` is replaced;
+ * anything else there is refused. */
+int rootfs_symlink(int rootfd, const char *target, const char *path, struct mkfr_error *err);
 /* mkdir -p inside root. */
 int rootfs_mkdir_p(int rootfd, const char *path, mode_t mode, struct mkfr_error *err);
 /* Open the regular file `path` inside root for reading (symlinks resolved
  * within root); never blocks on a FIFO, and anything but a regular file
  * fails (EISDIR, EINVAL). */
 int rootfs_open_read(int rootfd, const char *path);
+/* Copy the regular file `path` inside root (as rootfs_open_read opens it)
+ * to the open host file `out_fd`; its permission bits in *mode. */
+int rootfs_copy_out(int rootfd, const char *path, int out_fd, mode_t *mode, struct mkfr_error *err);
 /* Where directory `path` really is inside root, symlinks and ".." resolved
  * as the kernel resolves them in a chroot of root: "/usr/lib".  New
  * string, or NULL when it is not a directory there. */

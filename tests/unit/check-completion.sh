@@ -76,6 +76,9 @@ keys=$("$MKFR" keys | awk '{ print $1 "=" }' | sort)
 [ "$(complete_line --format tar.)" = "$(printf 'tar.gz\ntar.xz\ntar.zst')" ] ; ok $? "--format tar.: the compressed tarballs"
 [ "$(complete_line --binfmt p)" = private ] ; ok $? "--binfmt p: private"
 [ "$(complete_line --progress j)" = json ] ; ok $? "--progress j: json"
+[ "$(complete_line --customize-hook copy)" = "$(printf 'copy-in\ncopy-out')" ] &&
+	[ "$(complete_line --setup-hook e)" = enable-unit ] ; ok $? "--PHASE-hook: the built-in helpers"
+[ "$(cd "$T_DIR/work" && complete_line --hook-dir rootfs-)" = "$(printf 'rootfs-a\nrootfs-b')" ] ; ok $? "--hook-dir: directories"
 
 stages=$(sed -n 's/^	&stage_\([a-z_]*\),$/\1/p' "$src/builder/pipeline/pipeline.c" | words)
 [ -n "$stages" ] && [ "$(complete_line --profile armel-bookworm --stop-after '')" = "$stages" ]
