@@ -13,18 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A Debian archive source: its URI path ends in /debian (the main archive;
- * /debian-security, /debian-ports and others end differently) and its suite
- * is not a -security one.  Checked on URI and suite only: mirrors and
- * proxies use many host names. */
-static bool is_debian_archive(const char *uri, const char *suite)
+/* Which archive a scan looks for. */
+enum archive_kind { ARCHIVE_MAIN, ARCHIVE_SECURITY };
+
+static bool ends_with_path(const char *uri, const char *tail)
 {
-	size_t n = strlen(uri);
+	size_t n = strlen(uri), t = strlen(tail);
 	while (n > 0 && uri[n - 1] == '/')
 		n--;
-	if (n < 7 || strncmp(uri + n - 7, "/debian", 7) != 0)
+	return n >= t && strncmp(uri + n - t, tail, t) == 0;
+}
+
+/* The main Debian archive: its URI path ends in /debian (/debian-security,
+ * /debian-ports and others end differently) and its suite is not a
+ * -security one.  The security archive: a URI ending in /debian-security.
+ * Checked on URI and suite only: mirrors and proxies use many host
+ * names. */
+static bool is_debian_archive(enum archive_kind kind, const char *uri, const char *suite)
+{
+	if (kind == ARCHIVE_MAIN && (!ends_with_path(uri, "/debian") || (suite && strstr(suite, "-security"))))
 		return false;
-	if (suite && strstr(suite, "-security"))
+	if (kind == ARCHIVE_SECURITY && !ends_with_path(uri, "/debian-security"))
 		return false;
 	return strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0 ||
 	       strncmp(uri, "file:///", 8) == 0;
@@ -40,7 +49,7 @@ static char *strip_slashes(const char *uri)
 }
 
 /* One-line format: deb [ options ] uri suite [component...] */
-static char *scan_list_file(const char *path)
+static char *scan_list_file(enum archive_kind kind, const char *path)
 {
 	autofclose FILE *f = fopen(path, "re");
 	autofree char *line = NULL;
@@ -64,14 +73,14 @@ static char *scan_list_file(const char *path)
 		if (s)
 			s += strspn(s, " \t");
 		char *suite = s ? strsep(&s, " \t") : NULL;
-		if (uri && *uri && is_debian_archive(uri, suite))
+		if (uri && *uri && is_debian_archive(kind, uri, suite))
 			return strip_slashes(uri);
 	}
 	return NULL;
 }
 
 /* deb822 format: stanzas separated by blank lines, fields Types/URIs/Suites. */
-static char *scan_sources_file(const char *path)
+static char *scan_sources_file(enum archive_kind kind, const char *path)
 {
 	autofclose FILE *f = fopen(path, "re");
 	autofree char *line = NULL;
@@ -89,7 +98,7 @@ static char *scan_sources_file(const char *path)
 		if (!s || *s == '\0') {
 			/* end of a stanza */
 			for (size_t i = 0; is_deb && enabled && uris && uris[i] && !found; i++)
-				if (is_debian_archive(uris[i], suites))
+				if (is_debian_archive(kind, uris[i], suites))
 					found = strip_slashes(uris[i]);
 			strv_free(uris);
 			uris = NULL;
@@ -124,13 +133,13 @@ static char *scan_sources_file(const char *path)
 	return found;
 }
 
-char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
+static char *scan_sources(enum archive_kind kind, const char *etc_apt)
 {
 	autofree char *main_list = path_join(etc_apt, "sources.list");
 	autofree char *dir = path_join(etc_apt, "sources.list.d");
 	char *found;
 
-	found = scan_list_file(main_list);
+	found = scan_list_file(kind, main_list);
 	if (found)
 		return found;
 
@@ -148,13 +157,31 @@ char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
 	for (size_t i = 0; files[i]; i++) {
 		autofree char *path = path_join(dir, files[i]);
 		size_t n = strlen(files[i]);
-		found = strcmp(files[i] + n - 5, ".list") == 0 ? scan_list_file(path)
-							       : scan_sources_file(path);
+		found = strcmp(files[i] + n - 5, ".list") == 0 ? scan_list_file(kind, path)
+							       : scan_sources_file(kind, path);
 		if (found)
 			return found;
 	}
+	return NULL;
+}
+
+char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err)
+{
+	char *found = scan_sources(ARCHIVE_MAIN, etc_apt);
+	if (found)
+		return found;
+	autofree char *dir = path_join(etc_apt, "sources.list.d");
 	mkfr_fail_usage(err, "no Debian mirror found in the host's apt sources (%s/sources.list, %s/*.list, "
 			"%s/*.sources): set mirror= in the profile or pass --set mirror=URL",
 			etc_apt, dir, dir);
 	return NULL;
+}
+
+char *apt_sources_debian_security(const char *etc_apt, const char *mirror)
+{
+	char *found = scan_sources(ARCHIVE_SECURITY, etc_apt);
+	if (found || !mirror || !ends_with_path(mirror, "/debian"))
+		return found;
+	autofree char *base = strip_slashes(mirror);
+	return xasprintf("%s-security", base);
 }

@@ -12,4 +12,10 @@
  * or NULL with *err set. */
 char *apt_sources_debian_mirror(const char *etc_apt, struct mkfr_error *err);
 
+/* The Debian security archive for `mirror`'s suites: the first `deb`
+ * source of the host's whose URI ends in /debian-security, else MIRROR's
+ * own /debian with -security appended (the path every Debian mirror that
+ * carries it uses), else NULL (MIRROR is not a Debian archive).  New URL. */
+char *apt_sources_debian_security(const char *etc_apt, const char *mirror);
+
 #endif

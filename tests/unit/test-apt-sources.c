@@ -3,6 +3,7 @@
 #include "profile/apt_sources.h"
 #include "tap.h"
 
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,13 @@ static void clean(void)
 	snprintf(path, sizeof(path), "%s/sources.list.d", root);
 	rmdir(path);
 	rmdir(root);
+}
+
+/* mkdtemp needs the template back after clean() used it up. */
+static char *fresh_root(void)
+{
+	memcpy(root, "/tmp/mkfr-test-apt-XXXXXX", sizeof(root));
+	return root;
 }
 
 int main(void)
@@ -67,6 +75,27 @@ int main(void)
 	put("sources.list.d/b.list", "deb http://ports.example/debian-ports sid main\n");
 	m = apt_sources_debian_mirror(root, &err);
 	is_str(m, "http://mirror.example/debian", "non-Debian and ports archives are not taken");
+	free(m);
+
+	/* The security archive: the host's, else the standard path beside
+	 * the main archive, else none. */
+	m = apt_sources_debian_security(root, "http://mirror.example/debian");
+	is_str(m, "http://security.example/debian-security", "security: the one the deb822 file names");
+	free(m);
+	clean();
+	if (!mkdtemp(fresh_root()))
+		return 1;
+	mkdir(d, 0755);
+	put("sources.list", "deb http://mirror.example/debian bookworm main\n");
+	m = apt_sources_debian_security(root, "http://mirror.example/debian/");
+	is_str(m, "http://mirror.example/debian-security",
+	       "security: none in the sources: /debian-security beside the main archive");
+	free(m);
+	m = apt_sources_debian_security(root, "http://vendor.example/repo");
+	ok(m == NULL, "security: none, and a mirror not ending in /debian: none");
+	put("sources.list", "deb [signed-by=/k.gpg] http://sec.example/debian-security/ bookworm-security main\n");
+	m = apt_sources_debian_security(root, NULL);
+	is_str(m, "http://sec.example/debian-security", "security: one-line sources, slash dropped");
 	free(m);
 	return tap_done();
 }
