@@ -31,7 +31,8 @@ static bool ends_with_path(const char *uri, const char *tail)
  * names. */
 static bool is_debian_archive(enum archive_kind kind, const char *uri, const char *suite)
 {
-	if (kind == ARCHIVE_MAIN && (!ends_with_path(uri, "/debian") || (suite && strstr(suite, "-security"))))
+	if (kind == ARCHIVE_MAIN &&
+	    (!ends_with_path(uri, "/debian") || (suite && strstr(suite, "-security"))))
 		return false;
 	if (kind == ARCHIVE_SECURITY && !ends_with_path(uri, "/debian-security"))
 		return false;
